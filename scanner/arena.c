@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Copyright (c) 2026 The mscan authors */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena_private.h"
+
+#define ARENA_BLOCK (1u << 20)
+#define ARENA_ALIGN 16u
+
+typedef struct arena_block {
+	struct arena_block *next;
+	size_t size, used;
+	_Alignas(16) unsigned char data[];
+} arena_block;
+
+struct ms_arena {
+	arena_block *head;
+	size_t cap, used;
+};
+
+ms_arena *ms_arena_new(size_t cap)
+{
+	ms_arena *a = calloc(1, sizeof *a);
+	if (a) a->cap = cap;
+	return a;
+}
+
+void ms_arena_free(ms_arena *a)
+{
+	if (!a) return;
+	for (arena_block *b = a->head, *n; b; b = n) {
+		n = b->next;
+		free(b);
+	}
+	free(a);
+}
+
+void *ms_arena_alloc(ms_arena *a, size_t n)
+{
+	size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	if (need < n || need > a->cap - a->used) return NULL;
+	arena_block *b = a->head;
+	if (!b || need > b->size - b->used) {
+		size_t size = need > ARENA_BLOCK ? need : ARENA_BLOCK;
+		b = malloc(sizeof *b + size);
+		if (!b) return NULL;
+		b->size = size;
+		b->used = 0;
+		b->next = a->head;
+		a->head = b;
+	}
+	void *p = b->data + b->used;
+	b->used += need;
+	a->used += need;
+	memset(p, 0, n);
+	return p;
+}
+
+void *ms_arena_grow(ms_arena *a, void *old, size_t old_n, size_t new_n)
+{
+	if (new_n <= old_n) return old;
+	void *p = ms_arena_alloc(a, new_n);
+	if (p && old_n) memcpy(p, old, old_n);
+	return p;
+}
+
+char *ms_arena_strndup(ms_arena *a, const char *s, size_t n)
+{
+	if (n == SIZE_MAX) return NULL;
+	char *p = ms_arena_alloc(a, n + 1);
+	if (p) memcpy(p, s, n);
+	return p;
+}
+
+size_t ms_arena_used(const ms_arena *a) { return a->used; }

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Copyright (c) 2026 The mscan authors */
+/* Per-scan bump arena (YARA's notebook): parser temporaries freed in one call, total capped. */
+#ifndef MSCAN_ARENA_PRIVATE_H
+#define MSCAN_ARENA_PRIVATE_H
+#ifndef MSCAN_BUILD
+#error "private header"
+#endif
+
+#include <stddef.h>
+
+typedef struct ms_arena ms_arena;
+
+/* cap: total bytes the arena may hand out. Returns NULL when out of memory. */
+ms_arena *ms_arena_new(size_t cap);
+void ms_arena_free(ms_arena *a);
+/* Zeroed, 16-byte aligned; NULL when the cap or memory is exhausted. */
+void *ms_arena_alloc(ms_arena *a, size_t n);
+/* Grows an allocation made by this arena (old bytes copied; the old block is not reused). */
+void *ms_arena_grow(ms_arena *a, void *old, size_t old_n, size_t new_n);
+char *ms_arena_strndup(ms_arena *a, const char *s, size_t n);
+size_t ms_arena_used(const ms_arena *a);
+
+#endif

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Copyright (c) 2026 The mscan authors */
+/* Context setup and the per-file entry points: map the file, dispatch by content, collect. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena_private.h"
+#include "limits.h"
+#include "policy_private.h"
+#include "scan_private.h"
+#include "yara_private.h"
+
+#define CTX_STRINGS_CAP ((size_t)256 << 20)
+
+ms_err ms_ctx_new(const ms_scan_opts *opts, ms_ctx **out)
+{
+	*out = NULL;
+	ms_ctx *c = calloc(1, sizeof *c);
+	if (!c) return MS_ERR_NOMEM;
+	if (opts) c->opts = *opts;
+	c->policy = ms_policy_new_builtin();
+	if (!c->policy) {
+		ms_ctx_free(c);
+		return MS_ERR_NOMEM;
+	}
+	if (!c->opts.no_yara) {
+		c->yara = ms_yara_new(c->error, sizeof c->error);
+		if (!c->yara) {
+			*out = c; /* keep the message readable through ms_ctx_error */
+			return MS_ERR_YARA;
+		}
+	}
+	*out = c;
+	return MS_OK;
+}
+
+void ms_ctx_free(ms_ctx *ctx)
+{
+	if (!ctx) return;
+	ms_policy_free(ctx->policy);
+	ms_yara_free(ctx->yara);
+	free(ctx);
+}
+
+ms_err ms_ctx_load_policy(ms_ctx *ctx, const char *path)
+{
+	return ms_policy_load_json(ctx->policy, path, ctx->error, sizeof ctx->error);
+}
+
+ms_err ms_ctx_add_rules(ms_ctx *ctx, const char *path)
+{
+	if (!ctx->yara) {
+		snprintf(ctx->error, sizeof ctx->error, "YARA is disabled (--no-yara)");
+		return MS_ERR_ARG;
+	}
+	return ms_yara_add_path(ctx->yara, path, ctx->error, sizeof ctx->error);
+}
+
+const char *ms_ctx_error(const ms_ctx *ctx) { return ctx->error; }
+
+static ms_result *res_new(const char *path)
+{
+	ms_result *r = calloc(1, sizeof *r);
+	if (!r) return NULL;
+	r->path = strdup(path ? path : "");
+	r->strings = ms_arena_new(CTX_STRINGS_CAP);
+	r->format = "unknown";
+	if (!r->path || !r->strings) {
+		ms_result_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void scan_src(const ms_ctx *ctx, ms_result *r, const uint8_t *buf, size_t len)
+{
+	ms_job job = {.ctx = ctx, .res = r, .arena = r->strings};
+	ms_src src = {.data = buf, .len = len, .member = "", .file_off = 0, .depth = 0};
+	ms_job_scan_blob(&job, &src);
+}
+
+ms_err ms_scan_buffer(const ms_ctx *ctx, const char *name, const uint8_t *buf, size_t len,
+                      ms_result **out)
+{
+	ms_result *r = res_new(name);
+	if (!r) return MS_ERR_NOMEM;
+	scan_src(ctx, r, buf, len);
+	*out = r;
+	return MS_OK;
+}
+
+/* Records an error that is about the file itself rather than its content. */
+static void res_fail(ms_result *r, ms_err code, const char *what)
+{
+	char buf[1024];
+	snprintf(buf, sizeof buf, "%s: %s", ms_strerror(code), what);
+	r->error = code;
+	r->error_msg = strdup(buf);
+}
+
+ms_err ms_scan_file(const ms_ctx *ctx, const char *path, ms_result **out)
+{
+	ms_result *r = res_new(path);
+	if (!r) return MS_ERR_NOMEM;
+	*out = r;
+	/* O_NONBLOCK: opening a FIFO must never hang the scan. */
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		res_fail(r, MS_ERR_IO, strerror(errno));
+		return MS_OK;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		res_fail(r, MS_ERR_IO, strerror(errno));
+		close(fd);
+		return MS_OK;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		res_fail(r, MS_ERR_UNSUPPORTED, "not a regular file");
+		close(fd);
+		return MS_OK;
+	}
+	size_t len = (size_t)st.st_size;
+	if (len == 0) {
+		close(fd);
+		r->format = "empty";
+		res_fail(r, MS_ERR_TRUNCATED, "empty file");
+		return MS_OK;
+	}
+	/* Mapped, not read: tensor payloads are never touched unless a reader asks for them. */
+	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		res_fail(r, MS_ERR_IO, strerror(errno));
+		return MS_OK;
+	}
+	madvise(map, len, MADV_RANDOM);
+	scan_src(ctx, r, map, len);
+	munmap(map, len);
+	return MS_OK;
+}
+
+void ms_result_free(ms_result *r)
+{
+	if (!r) return;
+	free(r->path);
+	free(r->findings);
+	free(r->globals);
+	free(r->error_msg);
+	free(r->dis);
+	ms_arena_free(r->strings);
+	free(r);
+}
+
+size_t ms_result_count(const ms_result *r) { return r->nfindings; }
+const ms_finding *ms_result_get(const ms_result *r, size_t i)
+{
+	return i < r->nfindings ? &r->findings[i] : NULL;
+}
+
+int ms_result_max_severity(const ms_result *r)
+{
+	int m = -1;
+	for (size_t i = 0; i < r->nfindings; i++)
+		if ((int)r->findings[i].severity > m) m = (int)r->findings[i].severity;
+	return m;
+}
+
+ms_err ms_result_error(const ms_result *r, const char **msg)
+{
+	if (msg) *msg = r->error_msg ? r->error_msg : "";
+	return r->error;
+}
+
+const char *ms_result_format(const ms_result *r) { return r->format; }
+const char *ms_result_path(const ms_result *r) { return r->path; }
+size_t ms_result_global_count(const ms_result *r) { return r->nglobals; }
+const ms_global *ms_result_global(const ms_result *r, size_t i)
+{
+	return i < r->nglobals ? &r->globals[i] : NULL;
+}
+const char *ms_result_disassembly(const ms_result *r) { return r->dis ? r->dis : ""; }

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Copyright (c) 2026 The mscan authors */
+/* Findings, globals, errors and disassembly collected on a result while a file is scanned. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena_private.h"
+#include "limits.h"
+#include "policy_private.h"
+#include "yara_private.h"
+#include "scan_private.h"
+
+#define JOB_MSG_MAX 2048
+
+void ms_printable(char *dst, size_t dstlen, const uint8_t *s, size_t n)
+{
+	size_t o = 0;
+	if (!dstlen) return;
+	for (size_t i = 0; i < n && o + 1 < dstlen; i++) {
+		uint8_t c = s[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			dst[o++] = (char)c;
+		} else if (o + 5 < dstlen) {
+			snprintf(dst + o, dstlen - o, "\\x%02x", c);
+			o += 4;
+		} else {
+			break;
+		}
+	}
+	dst[o] = 0;
+}
+
+static const char *job_str(ms_job *job, const char *s)
+{
+	if (!s) return "";
+	char buf[JOB_MSG_MAX];
+	ms_printable(buf, sizeof buf, (const uint8_t *)s, strlen(s));
+	return ms_arena_strndup(job->res->strings, buf, strlen(buf));
+}
+
+static const char *job_vfmt(ms_job *job, const char *fmt, va_list ap)
+{
+	char raw[JOB_MSG_MAX];
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	return job_str(job, raw);
+}
+
+static bool job_grow(void **v, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap) return true;
+	size_t nc = *cap ? *cap * 2 : 16;
+	void *p = realloc(*v, nc * elem);
+	if (!p) return false;
+	*v = p;
+	*cap = nc;
+	return true;
+}
+
+static uint64_t job_file_off(const ms_src *src, uint64_t off)
+{
+	if (!src || src->file_off == MS_NO_FILE_OFFSET) return MS_NO_FILE_OFFSET;
+	return src->file_off + off;
+}
+
+ms_err ms_job_finding(ms_job *job, const ms_src *src, uint64_t off, const char *rule_id,
+                      ms_severity sev, const char *module, const char *name,
+                      const char *fmt, ...)
+{
+	ms_result *r = job->res;
+	int override = ms_policy_severity_override(job->ctx->policy, rule_id);
+	if (override >= 0) sev = (ms_severity)override;
+	if (r->nfindings >= MS_MAX_FINDINGS) {
+		r->dropped_findings++;
+		return MS_OK;
+	}
+	if (!job_grow((void **)&r->findings, &r->capfindings, r->nfindings, sizeof *r->findings))
+		return MS_ERR_NOMEM;
+	va_list ap;
+	va_start(ap, fmt);
+	const char *msg = job_vfmt(job, fmt, ap);
+	va_end(ap);
+	ms_finding f = {
+		.rule_id = rule_id,
+		.severity = sev,
+		.file = r->path,
+		.member = job_str(job, src ? src->member : ""),
+		.offset = off,
+		.file_offset = job_file_off(src, off),
+		.module = job_str(job, module),
+		.name = job_str(job, name),
+		.message = msg,
+	};
+	if (!f.member || !f.module || !f.name || !f.message) return MS_ERR_NOMEM;
+	r->findings[r->nfindings++] = f;
+	return MS_OK;
+}
+
+ms_err ms_job_error(ms_job *job, const ms_src *src, uint64_t off, ms_err code,
+                    const char *fmt, ...)
+{
+	ms_result *r = job->res;
+	if (r->error != MS_OK) return code; /* the first error explains the rest */
+	char what[JOB_MSG_MAX], where[JOB_MSG_MAX / 2 + 64];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what - 64, fmt, ap);
+	va_end(ap);
+	char member[JOB_MSG_MAX / 4];
+	ms_printable(member, sizeof member, (const uint8_t *)(src ? src->member : ""),
+	             src ? strlen(src->member) : 0);
+	if (member[0])
+		snprintf(where, sizeof where, "member '%s', offset %llu", member,
+		         (unsigned long long)off);
+	else
+		snprintf(where, sizeof where, "offset %llu", (unsigned long long)off);
+	char full[JOB_MSG_MAX * 2];
+	snprintf(full, sizeof full, "%s: %s (%s)", ms_strerror(code), what, where);
+	r->error = code;
+	free(r->error_msg);
+	r->error_msg = strdup(full);
+	return code;
+}
+
+ms_err ms_job_global(ms_job *job, const ms_src *src, uint64_t off, const char *module,
+                     const char *name, const char *fq_module, const char *fq_name,
+                     ms_global_use use, const char *args)
+{
+	ms_result *r = job->res;
+	if (r->nglobals >= MS_MAX_GLOBALS) return MS_OK;
+	if (!job_grow((void **)&r->globals, &r->capglobals, r->nglobals, sizeof *r->globals))
+		return MS_ERR_NOMEM;
+	ms_global g = {
+		.member = job_str(job, src ? src->member : ""),
+		.offset = off,
+		.module = job_str(job, module),
+		.name = job_str(job, name),
+		.fq_module = job_str(job, fq_module),
+		.fq_name = job_str(job, fq_name),
+		.use = use,
+		.args = args ? job_str(job, args) : NULL,
+	};
+	if (!g.member || !g.module || !g.name || !g.fq_module || !g.fq_name) return MS_ERR_NOMEM;
+	r->globals[r->nglobals++] = g;
+	return MS_OK;
+}
+
+void ms_job_global_use(ms_job *job, size_t i, ms_global_use use, const char *args)
+{
+	ms_result *r = job->res;
+	if (i >= r->nglobals) return;
+	if (use > r->globals[i].use) r->globals[i].use = use;
+	if (args && !r->globals[i].args) r->globals[i].args = job_str(job, args);
+}
+
+size_t ms_job_global_count(const ms_job *job) { return job->res->nglobals; }
+
+bool ms_job_dis_enabled(const ms_job *job) { return job->ctx->opts.record_ops != 0; }
+
+void ms_job_dis(ms_job *job, const char *fmt, ...)
+{
+	if (!ms_job_dis_enabled(job)) return;
+	ms_result *r = job->res;
+	char line[JOB_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n < 0) return;
+	size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+	if (r->dislen + len + 1 > r->discap) {
+		size_t nc = r->discap ? r->discap * 2 : 4096;
+		while (nc < r->dislen + len + 1) nc *= 2;
+		char *p = realloc(r->dis, nc);
+		if (!p) return;
+		r->dis = p;
+		r->discap = nc;
+	}
+	memcpy(r->dis + r->dislen, line, len);
+	r->dislen += len;
+	r->dis[r->dislen] = 0;
+}
+
+void ms_job_set_format(ms_job *job, const char *name) { job->res->format = name; }
+
+/* Member names nest: "outer.zip/archive/data.pkl". */
+static const char *job_member(ms_job *job, const ms_src *parent, const char *name)
+{
+	if (!parent->member[0]) return job_str(job, name);
+	char buf[MS_MAX_NAME_BYTES];
+	snprintf(buf, sizeof buf, "%s/%s", parent->member, name);
+	return job_str(job, buf);
+}
+
+bool ms_src_slice(ms_job *job, const ms_src *parent, uint64_t off, uint64_t len,
+                  const char *member, ms_src *out)
+{
+	if (off > parent->len || len > parent->len - off) return false;
+	out->data = parent->data + off;
+	out->len = (size_t)len;
+	out->member = job_member(job, parent, member);
+	out->file_off = parent->file_off == MS_NO_FILE_OFFSET ? MS_NO_FILE_OFFSET
+	                                                      : parent->file_off + off;
+	out->depth = parent->depth + 1;
+	return out->member != NULL;
+}
+
+ms_src ms_src_child(ms_job *job, const ms_src *parent, const uint8_t *data, size_t len,
+                    const char *member)
+{
+	ms_src s = {data, len, job_member(job, parent, member), MS_NO_FILE_OFFSET, parent->depth + 1};
+	if (!s.member) s.member = "";
+	return s;
+}
+
+ms_err ms_job_yara(ms_job *job, const ms_src *src, const char *kind)
+{
+	if (!job->ctx->yara || job->ctx->opts.no_yara) return MS_OK;
+	return ms_yara_scan(job->ctx->yara, job, src, kind);
+}

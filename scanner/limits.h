@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Copyright (c) 2026 The mscan authors */
+/* Every cap on hostile input lives here (YARA limits.h). Each is documented in mscan(1). */
+#ifndef MSCAN_LIMITS_H
+#define MSCAN_LIMITS_H
+
+/* Pickle machine */
+#define MS_MAX_PKL_STACK       (1u << 20)   /* values on the stack, all MARK frames together */
+#define MS_MAX_PKL_MARKS       (1u << 20)   /* open MARKs (10^6 nested MARKs still analysed) */
+#define MS_MAX_PKL_MEMO        (1u << 22)   /* distinct memo slots; indices near 2^32 are sparse */
+#define MS_MAX_PKL_OPS         ((size_t)1 << 31) /* opcodes per stream */
+#define MS_MAX_PKL_STREAMS     4096u        /* pickles back to back in one stream */
+#define MS_MAX_PKL_DEPTH       10000u       /* nesting when rendering or walking values */
+#define MS_MAX_ARENA_BYTES     ((size_t)2 << 30) /* per-scan value arena */
+#define MS_MAX_PKL_ARG_TEXT    4096u        /* rendered constant arguments kept per call */
+#define MS_MAX_GLOBALS         (1u << 20)   /* recorded global references per file */
+#define MS_MAX_FINDINGS        100000u      /* findings per file; more are counted, not kept */
+
+/* Containers */
+#define MS_MAX_NEST_DEPTH      8u           /* archive inside archive */
+#define MS_MAX_ZIP_ENTRIES     200000u
+#define MS_MAX_NAME_BYTES      65536u       /* member names */
+#define MS_MAX_MEMBER_BYTES    ((size_t)4 << 30)  /* one decompressed member */
+#define MS_MAX_INFLATE_TOTAL   ((size_t)8 << 30)  /* all decompressed bytes per file */
+#define MS_MAX_INFLATE_RATIO   1000u        /* decompressed / compressed for one member */
+#define MS_MAX_ST_HEADER       100000000u   /* safetensors header bytes, as the Rust reader */
+#define MS_MAX_NPY_HEADER      65535u * 16u /* numpy header (format 2/3 allow 4 GiB; real ones are tiny) */
+#define MS_MAX_TENSOR_DIMS     64u
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Copyright (c) 2026 The mscan authors */
+/* The symbolic pickle machine: runs a pickle stream the way CPython's _pickle.c Unpickler
+ * does, without importing or executing anything. Every object it would build is a `pv` value;
+ * globals and calls are symbolic. The scanner applies the policy to what it records; the
+ * converter walks the resulting value graph (rebuild calls over persistent ids). */
+#ifndef MSCAN_PICKLE_PRIVATE_H
+#define MSCAN_PICKLE_PRIVATE_H
+#ifndef MSCAN_BUILD
+#error "private header"
+#endif
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena_private.h"
+#include "scan_private.h"
+
+typedef enum {
+	PV_NONE,
+	PV_BOOL,      /* u.i is 0 or 1 */
+	PV_INT,       /* fits int64: u.i */
+	PV_BIGINT,    /* u.s: little-endian two's complement bytes (LONG1/LONG4/LONG text) */
+	PV_FLOAT,     /* u.f */
+	PV_STR,       /* u.s: UTF-8 (Python str) */
+	PV_BYTES,     /* u.s: bytes (BINBYTES*, STRING family decoded as bytes) */
+	PV_BYTEARRAY, /* u.s */
+	PV_BUFFER,    /* NEXT_BUFFER placeholder (out-of-band buffer) */
+	PV_TUPLE,     /* u.seq */
+	PV_LIST,      /* u.seq */
+	PV_DICT,      /* u.seq: key, value, key, value ... */
+	PV_SET,       /* u.seq */
+	PV_FROZENSET, /* u.seq */
+	PV_GLOBAL,    /* u.g: a class or function found by find_class (never resolved) */
+	PV_OBJ,       /* u.obj: result of calling/instantiating something */
+	PV_PERSID,    /* u.persid: persistent_load(pid) result (how PyTorch names storages) */
+} pv_kind;
+
+typedef enum {
+	PV_HOW_REDUCE,     /* callable(*args) */
+	PV_HOW_NEWOBJ,     /* cls.__new__(cls, *args) */
+	PV_HOW_NEWOBJ_EX,  /* cls.__new__(cls, *args, **kwargs) */
+	PV_HOW_OBJ,        /* OBJ opcode: cls(*args) / instantiate */
+	PV_HOW_INST,       /* INST opcode (protocol 0) */
+	PV_HOW_EXT,        /* EXT1/2/4: object from the copyreg extension registry */
+} pv_how;
+
+typedef struct pv pv;
+typedef struct pv_vec {
+	pv **v;
+	size_t n, cap;
+} pv_vec;
+
+struct pv {
+	pv_kind kind;
+	uint64_t off;            /* stream offset of the opcode that made it */
+	union {
+		int64_t i;
+		double f;
+		struct { const uint8_t *p; size_t len; } s;   /* arena copy, NUL after len */
+		pv_vec seq;
+		struct {
+			const char *module, *name;           /* raw, as find_class would be asked */
+			const char *fq_module, *fq_name;     /* after _compat_pickle mapping */
+			size_t global_idx;                   /* index in the job's global list */
+			bool unresolved;                     /* STACK_GLOBAL operands not constants */
+		} g;
+		struct {
+			pv *callable;  /* PV_GLOBAL normally; anything for hostile streams */
+			pv *args;      /* PV_TUPLE (may be NULL for EXT) */
+			pv *kwargs;    /* NEWOBJ_EX only */
+			pv_how how;
+			pv *state;     /* from BUILD (last one wins), or NULL */
+			pv_vec items;  /* APPEND/APPENDS onto it */
+			pv_vec kv;     /* SETITEM/SETITEMS onto it: key, value, ... */
+			int64_t ext_code;
+		} obj;
+		struct { pv *pid; } persid;
+	} u;
+};
+
+/* What one run of the machine over a stream produced. */
+typedef struct pkl_stream {
+	pv **roots;         /* value of each pickle up to its STOP, in order */
+	size_t nroots;
+	size_t consumed;    /* bytes up to and including the last STOP */
+	int max_proto;      /* highest PROTO seen, -1 if none */
+	bool complete;      /* ended on a STOP with nothing but more pickles or trailing bytes */
+} pkl_stream;
+
+/* Runs the machine over src. Values are allocated in arena. Globals, calls and findings are
+ * reported to job (policy applied). Several pickles back to back are all run; trailing bytes
+ * that are not a pickle are a finding. Errors (truncation, malformed opcodes, limits) are
+ * recorded on job with the offset and also returned; findings found before the error stay.
+ * out may be NULL. Returns MS_OK or the error. */
+ms_err pkl_run(ms_job *job, const ms_src *src, ms_arena *arena, pkl_stream *out);
+
+/* Runs exactly one pickle (up to its STOP) starting at src->data[0]; used by readers of
+ * formats made of several pickles and raw bytes (legacy torch). *consumed gets its length. */
+ms_err pkl_run_one(ms_job *job, const ms_src *src, ms_arena *arena, pv **root, size_t *consumed);
+
+/* Helpers for walkers (converter, policy): */
+bool pv_is_global(const pv *v, const char *fq_module, const char *fq_name);
+/* Renders v as short Python-like text into buf (truncated with "..."). */
+void pv_render(const pv *v, char *buf, size_t buflen);
+
+#endif

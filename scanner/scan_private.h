@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Copyright (c) 2026 The mscan authors */
+/* The scan job: what format readers and the pickle machine use to report to a result. */
+#ifndef MSCAN_SCAN_PRIVATE_H
+#define MSCAN_SCAN_PRIVATE_H
+#ifndef MSCAN_BUILD
+#error "private header"
+#endif
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mscan/mscan.h"
+
+#define MS_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define MS_TRY(x) do { if ((rc = (x)) != MS_OK) goto out; } while (0)
+#define MS_NO_FILE_OFFSET UINT64_MAX
+
+struct ms_policy;  /* policy_private.h */
+struct ms_yara;    /* yara_private.h */
+
+struct ms_ctx {
+	ms_scan_opts opts;
+	struct ms_policy *policy;
+	struct ms_yara *yara;
+	char error[1024];
+};
+
+/* A view of bytes to analyse: a whole file (mmapped), a member of an archive, or bytes
+ * decompressed from one. Readers see input only through this. */
+typedef struct ms_src {
+	const uint8_t *data;
+	size_t len;
+	const char *member;   /* "" for the file itself; "a.zip/inner.npy" style path for members */
+	uint64_t file_off;    /* offset of data[0] in the file, MS_NO_FILE_OFFSET if not a plain slice */
+	unsigned depth;       /* container nesting depth */
+} ms_src;
+
+/* Makes a child view: bytes [off, off+len) of parent, named parent->member + "/" + member
+ * (just member at top level; copied).
+ * Returns false if the range is out of bounds. */
+typedef struct ms_job ms_job;
+bool ms_src_slice(ms_job *job, const ms_src *parent, uint64_t off, uint64_t len,
+                  const char *member, ms_src *out);
+/* A child view over other bytes (decompressed): file_off unknown. data must outlive the scan
+ * of the child. */
+ms_src ms_src_child(ms_job *job, const ms_src *parent, const uint8_t *data, size_t len,
+                    const char *member);
+
+/* One file's scan in progress. */
+struct ms_job {
+	const ms_ctx *ctx;
+	ms_result *res;
+	struct ms_arena *arena;    /* strings for findings and members; freed with the result */
+	uint64_t inflated_total;   /* decompressed bytes so far (MS_MAX_INFLATE_TOTAL) */
+};
+
+/* Records a finding. member/offset come from src (src may be NULL for file-level findings);
+ * module/name may be NULL. The message is printf-formatted and made printable.
+ * Returns MS_OK or MS_ERR_NOMEM. */
+ms_err ms_job_finding(ms_job *job, const ms_src *src, uint64_t off, const char *rule_id,
+                      ms_severity sev, const char *module, const char *name,
+                      const char *fmt, ...) MS_PRINTF(8, 9);
+/* Records an error that stopped analysis of (part of) the input. The first error is kept; the
+ * message names member and offset. Returns code, so readers can `return ms_job_error(...)`. */
+ms_err ms_job_error(ms_job *job, const ms_src *src, uint64_t off, ms_err code,
+                    const char *fmt, ...) MS_PRINTF(5, 6);
+/* Records a resolved global (for --list-globals and the differential test). */
+ms_err ms_job_global(ms_job *job, const ms_src *src, uint64_t off, const char *module,
+                     const char *name, const char *fq_module, const char *fq_name,
+                     ms_global_use use, const char *args);
+/* Raises the recorded use of global i (returned by ms_job_global) to at least use and sets its
+ * argument text if none yet. */
+void ms_job_global_use(ms_job *job, size_t i, ms_global_use use, const char *args);
+size_t ms_job_global_count(const ms_job *job);
+/* Appends text to the disassembly when opts.record_ops is set; no-op otherwise. */
+void ms_job_dis(ms_job *job, const char *fmt, ...) MS_PRINTF(2, 3);
+bool ms_job_dis_enabled(const ms_job *job);
+/* Sets the detected top-level format name (static string). */
+void ms_job_set_format(ms_job *job, const char *name);
+
+/* Recognises src by content and hands it to the format reader with the highest bid. Used for
+ * the file itself and for every archive member. A member nobody recognises is fine (data),
+ * but a top-level file nobody recognises is an MS_ERR_UNSUPPORTED error. */
+ms_err ms_job_scan_blob(ms_job *job, const ms_src *src);
+/* Runs the pickle machine over a pickle stream (possibly several pickles back to back) and
+ * applies the policy. Findings and errors go to the job. */
+ms_err ms_job_scan_pickle(ms_job *job, const ms_src *src);
+/* Runs YARA rules over src (no-op when disabled). kind tells rules what the bytes are. */
+ms_err ms_job_yara(ms_job *job, const ms_src *src, const char *kind);
+
+/* Writes printable ASCII of s into dst (escaping everything else as \xNN), NUL-terminated. */
+void ms_printable(char *dst, size_t dstlen, const uint8_t *s, size_t n);
+
+/* Owned by the result; internal layout shared by job.c and the reports. */
+struct ms_result {
+	char *path;
+	const char *format;
+	ms_finding *findings;
+	size_t nfindings, capfindings, dropped_findings;
+	ms_global *globals;
+	size_t nglobals, capglobals;
+	ms_err error;
+	char *error_msg;
+	char *dis;            /* disassembly text */
+	size_t dislen, discap;
+	struct ms_arena *strings;
+};
+
+#endif

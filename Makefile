@@ -60,7 +60,8 @@ all: $(BUILDDIR)/mscan $(BUILDDIR)/libmscan.a
 
 $(BUILDDIR)/obj/%.o: %.c $(wildcard include/mscan/*.h scanner/*.h formats/*.h convert/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILDDIR)/obj/convert/gpu_cuda.o: convert/gpu_cuda.cu convert/gpu_private.h
 	@mkdir -p $(dir $@)

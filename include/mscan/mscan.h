@@ -17,5 +17,6 @@
 #include "error.h"
 #include "finding.h"
 #include "scan.h"
+#include "report.h"
 
 #endif

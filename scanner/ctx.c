@@ -2,6 +2,9 @@
 /* Copyright (c) 2026 The mscan authors */
 /* Context setup and the per-file entry points: map the file, dispatch by content, collect. */
 #include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +107,45 @@ static void res_fail(ms_result *r, ms_err code, const char *what)
 	r->error_msg = strdup(buf);
 }
 
+/* A mapped file that shrinks while we read it raises SIGBUS. As YARA does, the fault is
+ * caught in one place and turned into an I/O error for that file; faults outside a scan, or
+ * in other threads not scanning, get the default action. */
+static _Thread_local sigjmp_buf *scan_bus_jmp;
+static pthread_once_t scan_bus_once = PTHREAD_ONCE_INIT;
+
+static void scan_bus_handler(int sig)
+{
+	if (scan_bus_jmp) siglongjmp(*scan_bus_jmp, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void scan_bus_install(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = scan_bus_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+static void scan_mapped(const ms_ctx *ctx, ms_result *r, const uint8_t *map, size_t len)
+{
+	sigjmp_buf jb;
+	pthread_once(&scan_bus_once, scan_bus_install);
+	if (sigsetjmp(jb, 1) == 0) {
+		scan_bus_jmp = &jb;
+		scan_src(ctx, r, map, len);
+	} else {
+		/* Findings made before the fault stay; the file is not reported clean. */
+		r->error = MS_OK;
+		free(r->error_msg);
+		r->error_msg = NULL;
+		res_fail(r, MS_ERR_IO, "file changed size while being scanned");
+	}
+	scan_bus_jmp = NULL;
+}
+
 ms_err ms_scan_file(const ms_ctx *ctx, const char *path, ms_result **out)
 {
 	ms_result *r = res_new(path);
@@ -141,7 +183,7 @@ ms_err ms_scan_file(const ms_ctx *ctx, const char *path, ms_result **out)
 		return MS_OK;
 	}
 	madvise(map, len, MADV_RANDOM);
-	scan_src(ctx, r, map, len);
+	scan_mapped(ctx, r, map, len);
 	munmap(map, len);
 	return MS_OK;
 }

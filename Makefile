@@ -116,11 +116,11 @@ cli-test: $(BUILDDIR)/mscan
 test: all unit cli-test
 
 asan:
-	$(MAKE) BUILDDIR=build/asan SAN=1 test
+	$(MAKE) BUILDDIR=build/asan SAN=1 CUDA=0 test
 
 check: deps
 	$(MAKE) WERROR=1 all
-	$(MAKE) BUILDDIR=build/asan SAN=1 WERROR=1 test
+	$(MAKE) BUILDDIR=build/asan SAN=1 CUDA=0 WERROR=1 test
 	$(MAKE) fuzz-smoke
 
 # ---- fuzzing ----------------------------------------------------------------------------

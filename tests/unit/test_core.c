@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Copyright (c) 2026 The mscan authors */
+/* Core plumbing: severities, error strings, verdicts, reports stay valid on hostile names. */
+#include "test.h"
+
+#include <cjson/cJSON.h>
+
+static void test_severity_names(void **state)
+{
+	(void)state;
+	ms_severity s;
+	assert_int_equal(ms_severity_parse("medium", &s), MS_OK);
+	assert_int_equal(s, MS_SEV_MEDIUM);
+	assert_int_equal(ms_severity_parse("severe", &s), MS_ERR_ARG);
+	assert_string_equal(ms_severity_name(MS_SEV_CRITICAL), "critical");
+	assert_string_equal(ms_severity_name((ms_severity)42), "unknown");
+	assert_string_equal(ms_strerror(MS_ERR_TRUNCATED), "truncated input");
+	assert_string_equal(ms_strerror((ms_err)-999), "unknown error");
+}
+
+static void test_unrecognized_is_error_not_clean(void **state)
+{
+	(void)state;
+	ms_result *r = T_SCAN_LIT("this is plain text, no model");
+	const char *msg;
+	assert_int_equal(ms_result_error(r, &msg), MS_ERR_UNSUPPORTED);
+	assert_non_null(strstr(msg, "unrecognized format"));
+	assert_string_equal(ms_result_verdict(r, MS_SEV_HIGH), "error");
+	ms_result_free(r);
+}
+
+static void test_empty_input_is_error(void **state)
+{
+	(void)state;
+	ms_result *r = t_scan((const uint8_t *)"", 0);
+	assert_int_not_equal(ms_result_error(r, NULL), MS_OK);
+	ms_result_free(r);
+}
+
+/* A file name full of control bytes and invalid UTF-8 must not break JSON or SARIF. */
+static void test_reports_escape_hostile_paths(void **state)
+{
+	(void)state;
+	ms_ctx *ctx;
+	assert_int_equal(ms_ctx_new(NULL, &ctx), MS_OK);
+	ms_result *r;
+	assert_int_equal(ms_scan_buffer(ctx, "evil\"\n\xff\x01name", (const uint8_t *)"zz", 2, &r), MS_OK);
+	ms_report_opts o = {.fail_on = MS_SEV_HIGH};
+	for (int fmt = MS_REPORT_JSON; fmt <= MS_REPORT_SARIF; fmt++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		assert_non_null(f);
+		const ms_result *rs[1] = {r};
+		assert_int_equal(ms_report_write(f, (ms_report_format)fmt, rs, 1, &o), MS_OK);
+		fclose(f);
+		cJSON *j = cJSON_ParseWithLength(buf, len);
+		assert_non_null(j);
+		for (size_t i = 0; i < len; i++) assert_true((unsigned char)buf[i] < 0x80);
+		cJSON_Delete(j);
+		free(buf);
+	}
+	ms_result_free(r);
+	ms_ctx_free(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_severity_names),
+		cmocka_unit_test(test_unrecognized_is_error_not_clean),
+		cmocka_unit_test(test_empty_input_is_error),
+		cmocka_unit_test(test_reports_escape_hostile_paths),
+	};
+	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}

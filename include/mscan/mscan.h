@@ -18,5 +18,6 @@
 #include "finding.h"
 #include "scan.h"
 #include "report.h"
+#include "sign.h"
 
 #endif

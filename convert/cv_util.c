@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Copyright (c) 2026 The mscan authors */
+/* Small helpers shared by the convert/ files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cv_private.h"
+#include "scanner/scan_private.h"
+
+void cv_printable(char *dst, size_t dstlen, const char *s)
+{
+	ms_printable(dst, dstlen, (const uint8_t *)s, strlen(s));
+}
+
+ms_err cv_fail(char *msg, size_t msglen, ms_err code, const char *fmt, ...)
+{
+	if (msg && msglen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg, msglen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+int cv_pread_full(int fd, void *buf, size_t n, uint64_t off)
+{
+	uint8_t *p = buf;
+	while (n) {
+		ssize_t r = pread(fd, p, n, (off_t)off);
+		if (r < 0) {
+			if (errno == EINTR) continue;
+			return 0;
+		}
+		if (r == 0) {
+			errno = 0;
+			return 0;
+		}
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 1;
+}
+
+int cv_write_full(int fd, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+	while (n) {
+		ssize_t r = write(fd, p, n);
+		if (r < 0) {
+			if (errno == EINTR) continue;
+			return 0;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 1;
+}
+
+ms_err cv_read_small(const char *path, size_t max, char **out, size_t *len, char *msg,
+                     size_t msglen)
+{
+	*out = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) return cv_fail(msg, msglen, MS_ERR_IO, "%s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return cv_fail(msg, msglen, MS_ERR_IO, "%s: not a regular file", path);
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return cv_fail(msg, msglen, MS_ERR_LIMIT, "%s: larger than %zu bytes", path, max);
+	}
+	size_t n = (size_t)st.st_size;
+	char *b = malloc(n + 1);
+	if (!b) {
+		close(fd);
+		return cv_fail(msg, msglen, MS_ERR_NOMEM, "%s: out of memory", path);
+	}
+	if (n && !cv_pread_full(fd, b, n, 0)) {
+		int e = errno;
+		close(fd);
+		free(b);
+		return cv_fail(msg, msglen, MS_ERR_IO, "%s: %s", path,
+		               e ? strerror(e) : "file shrank while reading");
+	}
+	close(fd);
+	b[n] = 0;
+	*out = b;
+	if (len) *len = n;
+	return MS_OK;
+}
+
+int cv_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (!*s) return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9') return 0;
+		if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, (uint64_t)(*s - '0'), &v))
+			return 0;
+	}
+	*out = v;
+	return 1;
+}

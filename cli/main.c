@@ -10,6 +10,7 @@
 #include <zip.h>
 
 #include "cli.h"
+#include "cli_convert.h" /* declarations for the rows of commands.h */
 #include "mscan/mscan.h"
 
 static const cli_command commands[] = {

@@ -17,6 +17,7 @@ typedef struct cli_command {
 
 int cmd_scan(int argc, char **argv);
 int cmd_dis(int argc, char **argv);
+int cmd_rules(int argc, char **argv); /* cmd_rules.c */
 
 /* Prints "mscan: <msg>" and "Try 'mscan --help'." to stderr; returns CLI_EXIT_ERROR. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -7,4 +7,5 @@
 {"keygen", cmd_keygen, "create a minisign-compatible signing key pair"},
 {"sign", cmd_sign, "sign a file, or a folder through a manifest (minisign format)"},
 {"verify-sig", cmd_verify_sig, "verify a signature made by mscan sign or minisign"},
+{"rules", cmd_rules, "list the YARA rules, or run only them over whole files"},
 #endif

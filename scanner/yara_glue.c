@@ -1,23 +1,496 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Copyright (c) 2026 The mscan authors */
-/* PLACEHOLDER until the YARA issue lands: no rules. */
+/*
+ * The only file that talks to libyara (4.2 API: https://yara.readthedocs.io/en/v4.2.3/capi.html).
+ *
+ * Rules are compiled once per context: the built-in rules/ *.yar files (embedded at build time,
+ * namespace "mscan") plus every user file added with ms_yara_add_path (namespace "user"). libyara
+ * cannot add rules to a compiled set, so each ms_yara_add_path recompiles everything from the
+ * texts kept here; that happens during setup, before any scan.
+ *
+ * Scans run from several threads at once over the same YR_RULES. Per-scan values (the external
+ * variables below) therefore go on a YR_SCANNER made for each call, never on the shared rules
+ * (yr_rules_define_*_variable would race). libyara 4.x keeps no per-thread slot in YR_RULES any
+ * more, so YR_MAX_THREADS does not cap our workers (VirusTotal/yara issue 2068).
+ *
+ * External variables every rule may use (documented in rules/README.md):
+ *   kind    "pickle", "pickle-strings", "member", "metadata", "data" (what the bytes are)
+ *   member  archive member path ("" for the file itself)
+ *   depth   container nesting depth (0 for the file itself)
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
+#include <yara.h>
+
+#include "arena_private.h"
+#include "limits.h"
+#include "rules_data_private.h"
 #include "yara_private.h"
 
-struct ms_yara { int unused; };
+#define YG_NS_BUILTIN "mscan"
+#define YG_NS_USER "user"
+#define YG_ID_PREFIX "MS-YARA-"
+#define YG_EVIDENCE_BYTES 48   /* matched bytes quoted in a finding's message */
+#define YG_SECRET_SHOWN 4      /* leading bytes shown of a match whose rule has secret = true */
+#define YG_MAX_USER_FILE ((size_t)16 << 20) /* one user rule file; real ones are kilobytes */
 
-ms_yara *ms_yara_new(char *err, size_t errlen) { (void)err; (void)errlen; return calloc(1, sizeof(ms_yara)); }
+typedef struct yg_text {
+	char *name;   /* file path as given (for error messages) */
+	char *text;   /* NUL-terminated */
+} yg_text;
+
+struct ms_yara {
+	YR_RULES *rules;
+	yg_text *user;
+	size_t nuser, capuser;
+};
+
+/* ---- libyara initialisation: once per process, reference counted ---------------------- */
+
+static pthread_mutex_t yg_init_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t yg_init_refs;
+
+static bool yg_init(void)
+{
+	bool ok = true;
+	pthread_mutex_lock(&yg_init_lock);
+	if (yg_init_refs == 0 && yr_initialize() != ERROR_SUCCESS) ok = false;
+	if (ok) yg_init_refs++;
+	pthread_mutex_unlock(&yg_init_lock);
+	return ok;
+}
+
+static void yg_fini(void)
+{
+	pthread_mutex_lock(&yg_init_lock);
+	if (yg_init_refs > 0 && --yg_init_refs == 0) yr_finalize();
+	pthread_mutex_unlock(&yg_init_lock);
+}
+
+/* ---- compiling ------------------------------------------------------------------------- */
+
+typedef struct yg_diag {
+	char *err;
+	size_t errlen;
+	const char *file;   /* the text being added */
+	unsigned nerr;
+} yg_diag;
+
+/* Keeps the first error ("FILE:LINE: message"); warnings are not errors. */
+static void yg_compile_cb(int level, const char *file, int line, const YR_RULE *rule,
+                          const char *msg, void *user)
+{
+	(void)file; (void)rule;
+	yg_diag *d = user;
+	if (level != YARA_ERROR_LEVEL_ERROR) return;
+	if (d->nerr++ == 0)
+		snprintf(d->err, d->errlen, "%s:%d: %s", d->file ? d->file : "(rules)", line, msg);
+}
+
+static const char *yg_meta_str(const YR_RULE *rule, const char *name)
+{
+	const YR_META *m;
+	yr_rule_metas_foreach(rule, m)
+	{
+		if (m->type == META_TYPE_STRING && strcmp(m->identifier, name) == 0) return m->string;
+	}
+	return NULL;
+}
+
+static bool yg_meta_true(const YR_RULE *rule, const char *name)
+{
+	const YR_META *m;
+	yr_rule_metas_foreach(rule, m)
+	{
+		if (m->type == META_TYPE_BOOLEAN && strcmp(m->identifier, name) == 0)
+			return m->integer != 0;
+	}
+	return false;
+}
+
+/* A rule without severity metadata is medium; a value we do not know is a compile error. */
+static bool yg_rule_severity(const YR_RULE *rule, ms_severity *out)
+{
+	const char *s = yg_meta_str(rule, "severity");
+	*out = MS_SEV_MEDIUM;
+	return !s || ms_severity_parse(s, out) == MS_OK;
+}
+
+static bool yg_has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+/* Compiles built-in + user texts into *out. Returns MS_OK, MS_ERR_NOMEM or MS_ERR_YARA. */
+static ms_err yg_compile(const ms_yara *y, YR_RULES **out, char *err, size_t errlen)
+{
+	YR_COMPILER *c = NULL;
+	YR_RULES *rules = NULL;
+	ms_err rc = MS_ERR_YARA;
+	yg_diag d = {.err = err, .errlen = errlen};
+	*out = NULL;
+	if (yr_compiler_create(&c) != ERROR_SUCCESS) {
+		snprintf(err, errlen, "YARA: cannot create a compiler");
+		return MS_ERR_NOMEM;
+	}
+	yr_compiler_set_callback(c, yg_compile_cb, &d);
+	if (yr_compiler_define_string_variable(c, "kind", "") != ERROR_SUCCESS ||
+	    yr_compiler_define_string_variable(c, "member", "") != ERROR_SUCCESS ||
+	    yr_compiler_define_integer_variable(c, "depth", 0) != ERROR_SUCCESS) {
+		snprintf(err, errlen, "YARA: cannot define external variables");
+		rc = MS_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < ms_rules_nfiles; i++) {
+		const ms_rules_file *f = &ms_rules_files[i];
+		if (!yg_has_suffix(f->name, ".yar")) continue;
+		d.file = f->name;
+		if (yr_compiler_add_string(c, f->text, YG_NS_BUILTIN) != 0) goto out;
+	}
+	for (size_t i = 0; i < y->nuser; i++) {
+		d.file = y->user[i].name;
+		if (yr_compiler_add_string(c, y->user[i].text, YG_NS_USER) != 0) goto out;
+	}
+	if (yr_compiler_get_rules(c, &rules) != ERROR_SUCCESS) {
+		snprintf(err, errlen, "YARA: out of memory compiling rules");
+		rc = MS_ERR_NOMEM;
+		goto out;
+	}
+	const YR_RULE *rule;
+	yr_rules_foreach(rules, rule)
+	{
+		ms_severity sev;
+		if (!yg_rule_severity(rule, &sev)) {
+			snprintf(err, errlen,
+			         "rule %s: severity \"%s\" is not one of info, low, medium, high, critical",
+			         rule->identifier, yg_meta_str(rule, "severity"));
+			goto out;
+		}
+	}
+	*out = rules;
+	rules = NULL;
+	rc = MS_OK;
+out:
+	if (rules) yr_rules_destroy(rules);
+	yr_compiler_destroy(c);
+	return rc;
+}
+
+ms_yara *ms_yara_new(char *err, size_t errlen)
+{
+	if (!yg_init()) {
+		snprintf(err, errlen, "YARA: yr_initialize failed");
+		return NULL;
+	}
+	ms_yara *y = calloc(1, sizeof *y);
+	if (!y) {
+		snprintf(err, errlen, "YARA: out of memory");
+		yg_fini();
+		return NULL;
+	}
+	if (yg_compile(y, &y->rules, err, errlen) != MS_OK) {
+		ms_yara_free(y);
+		return NULL;
+	}
+	return y;
+}
+
+void ms_yara_free(ms_yara *y)
+{
+	if (!y) return;
+	if (y->rules) yr_rules_destroy(y->rules);
+	for (size_t i = 0; i < y->nuser; i++) {
+		free(y->user[i].name);
+		free(y->user[i].text);
+	}
+	free(y->user);
+	free(y);
+	yg_fini();
+}
+
+/* Reads a user rule file whole (the user named it explicitly; never a path from the scan). */
+static ms_err yg_read_file(const char *path, char **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return MS_ERR_IO;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	ms_err rc = MS_OK;
+	while (buf) {
+		if (n + 1 >= cap) {
+			if (cap >= YG_MAX_USER_FILE) {
+				snprintf(err, errlen, "%s: rule file larger than %zu bytes", path,
+				         YG_MAX_USER_FILE);
+				rc = MS_ERR_LIMIT;
+				break;
+			}
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) break;
+			buf = nb;
+			cap *= 2;
+		}
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0) break;
+	}
+	if (!buf) {
+		rc = MS_ERR_NOMEM;
+		snprintf(err, errlen, "%s: out of memory", path);
+	} else if (rc == MS_OK && ferror(f)) {
+		rc = MS_ERR_IO;
+		snprintf(err, errlen, "%s: read error", path);
+	} else if (rc == MS_OK && memchr(buf, 0, n)) {
+		rc = MS_ERR_YARA;
+		snprintf(err, errlen, "%s: not a text file (NUL byte)", path);
+	}
+	fclose(f);
+	if (rc != MS_OK) {
+		free(buf);
+		return rc;
+	}
+	buf[n] = 0;
+	*out = buf;
+	return MS_OK;
+}
+
+static ms_err yg_push_user(ms_yara *y, const char *path, char *err, size_t errlen)
+{
+	if (y->nuser == y->capuser) {
+		size_t nc = y->capuser ? y->capuser * 2 : 8;
+		yg_text *p = realloc(y->user, nc * sizeof *p);
+		if (!p) goto nomem;
+		y->user = p;
+		y->capuser = nc;
+	}
+	yg_text t = {.name = strdup(path)};
+	if (!t.name) goto nomem;
+	ms_err rc = yg_read_file(path, &t.text, err, errlen);
+	if (rc != MS_OK) {
+		free(t.name);
+		return rc;
+	}
+	y->user[y->nuser++] = t;
+	return MS_OK;
+nomem:
+	snprintf(err, errlen, "%s: out of memory", path);
+	return MS_ERR_NOMEM;
+}
+
+static int yg_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds every *.yar / *.yara directly in dir, in name order (so a run is reproducible). */
+static ms_err yg_push_dir(ms_yara *y, const char *dir, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return MS_ERR_IO;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	ms_err rc = MS_OK;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.') continue;
+		if (!yg_has_suffix(e->d_name, ".yar") && !yg_has_suffix(e->d_name, ".yara")) continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			char **p = realloc(names, nc * sizeof *p);
+			if (!p) {
+				rc = MS_ERR_NOMEM;
+				break;
+			}
+			names = p;
+			cap = nc;
+		}
+		size_t len = strlen(dir) + 1 + strlen(e->d_name) + 1;
+		names[n] = malloc(len);
+		if (!names[n]) {
+			rc = MS_ERR_NOMEM;
+			break;
+		}
+		snprintf(names[n], len, "%s/%s", dir, e->d_name);
+		n++;
+	}
+	closedir(d);
+	if (rc == MS_ERR_NOMEM) snprintf(err, errlen, "%s: out of memory", dir);
+	if (rc == MS_OK && n == 0) {
+		snprintf(err, errlen, "%s: no *.yar or *.yara files in this folder", dir);
+		rc = MS_ERR_IO;
+	}
+	if (rc == MS_OK) qsort(names, n, sizeof *names, yg_cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (rc == MS_OK && stat(names[i], &st) == 0 && S_ISREG(st.st_mode))
+			rc = yg_push_user(y, names[i], err, errlen);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
 ms_err ms_yara_add_path(ms_yara *y, const char *path, char *err, size_t errlen)
 {
-	(void)y;
-	snprintf(err, errlen, "%s: YARA rules not supported yet", path);
-	return MS_ERR_UNSUPPORTED;
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return MS_ERR_IO;
+	}
+	size_t before = y->nuser;
+	ms_err rc = S_ISDIR(st.st_mode) ? yg_push_dir(y, path, err, errlen)
+	                                : yg_push_user(y, path, err, errlen);
+	YR_RULES *rules = NULL;
+	if (rc == MS_OK) rc = yg_compile(y, &rules, err, errlen);
+	if (rc != MS_OK) {
+		/* Leave the context as it was: the rules compiled before this path still apply. */
+		while (y->nuser > before) {
+			y->nuser--;
+			free(y->user[y->nuser].name);
+			free(y->user[y->nuser].text);
+		}
+		return rc;
+	}
+	yr_rules_destroy(y->rules);
+	y->rules = rules;
+	return MS_OK;
 }
-void ms_yara_free(ms_yara *y) { free(y); }
+
+/* ---- scanning -------------------------------------------------------------------------- */
+
+typedef struct yg_scan {
+	ms_job *job;
+	const ms_src *src;
+	const char *kind;
+	ms_err rc;
+} yg_scan;
+
+static ms_err yg_report(yg_scan *s, YR_SCAN_CONTEXT *ctx, const YR_RULE *rule)
+{
+	ms_severity sev;
+	yg_rule_severity(rule, &sev); /* checked when compiled */
+	const char *desc = yg_meta_str(rule, "description");
+	const YR_STRING *str;
+	const YR_MATCH *first = NULL;
+	yr_rule_strings_foreach(rule, str)
+	{
+		const YR_MATCH *m;
+		yr_string_matches_foreach(ctx, str, m)
+		{
+			if (!first || m->base + m->offset < first->base + first->offset) first = m;
+		}
+	}
+	uint64_t off = first ? (uint64_t)(first->base + first->offset) : 0;
+	char evidence[YG_EVIDENCE_BYTES * 4 + 8] = "";
+	if (first && first->data_length > 0) {
+		size_t n = (size_t)first->data_length;
+		if (n > YG_EVIDENCE_BYTES) n = YG_EVIDENCE_BYTES;
+		bool secret = yg_meta_true(rule, "secret");
+		if (secret && n > YG_SECRET_SHOWN) n = YG_SECRET_SHOWN;
+		ms_printable(evidence, sizeof evidence - 4, first->data, n);
+		if (secret || (size_t)first->data_length > n) strcat(evidence, "...");
+	}
+	size_t idlen = strlen(YG_ID_PREFIX) + strlen(rule->identifier);
+	char *id = ms_arena_alloc(s->job->arena, idlen + 1);
+	if (!id) return MS_ERR_NOMEM;
+	snprintf(id, idlen + 1, "%s%s", YG_ID_PREFIX, rule->identifier);
+	return ms_job_finding(s->job, s->src, off, id, sev, NULL, NULL, "%s (YARA %s rule on %s%s%s%s)",
+	                      desc ? desc : rule->identifier,
+	                      strcmp(rule->ns->name, YG_NS_USER) == 0 ? "user" : "built-in", s->kind,
+	                      evidence[0] ? ": \"" : "", evidence, evidence[0] ? "\"" : "");
+}
+
+static int yg_scan_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *user)
+{
+	yg_scan *s = user;
+	if (msg != CALLBACK_MSG_RULE_MATCHING) return CALLBACK_CONTINUE;
+	s->rc = yg_report(s, ctx, data);
+	return s->rc == MS_OK ? CALLBACK_CONTINUE : CALLBACK_ABORT;
+}
+
 ms_err ms_yara_scan(const ms_yara *y, ms_job *job, const ms_src *src, const char *kind)
 {
-	(void)y; (void)job; (void)src; (void)kind;
+	if (!y || !y->rules || src->len == 0) return MS_OK;
+	YR_SCANNER *sc = NULL;
+	if (yr_scanner_create(y->rules, &sc) != ERROR_SUCCESS)
+		return ms_job_error(job, src, 0, MS_ERR_NOMEM, "no memory for a YARA scanner");
+	yg_scan s = {.job = job, .src = src, .kind = kind ? kind : "data", .rc = MS_OK};
+	yr_scanner_set_callback(sc, yg_scan_cb, &s);
+	int yrc = ERROR_SUCCESS;
+	if (yr_scanner_define_string_variable(sc, "kind", s.kind) != ERROR_SUCCESS ||
+	    yr_scanner_define_string_variable(sc, "member", src->member ? src->member : "") !=
+	            ERROR_SUCCESS ||
+	    yr_scanner_define_integer_variable(sc, "depth", (int64_t)src->depth) != ERROR_SUCCESS)
+		yrc = ERROR_INSUFFICIENT_MEMORY;
+	if (yrc == ERROR_SUCCESS) yrc = yr_scanner_scan_mem(sc, src->data, src->len);
+	yr_scanner_destroy(sc);
+	if (s.rc != MS_OK) return ms_job_error(job, src, 0, s.rc, "out of memory recording YARA matches");
+	if (yrc == ERROR_SUCCESS || yrc == ERROR_CALLBACK_ERROR) return MS_OK;
+	if (yrc == ERROR_INSUFFICIENT_MEMORY)
+		return ms_job_error(job, src, 0, MS_ERR_NOMEM, "out of memory in the YARA scan");
+	return ms_job_error(job, src, 0, MS_ERR_YARA, "YARA scan failed (libyara error %d)", yrc);
+}
+
+/* ---- listing and YARA-only scans (mscan rules) ----------------------------------------- */
+
+size_t ms_yara_rules_foreach(const ms_yara *y, ms_yara_rule_cb cb, void *user)
+{
+	size_t n = 0;
+	if (!y || !y->rules) return 0;
+	const YR_RULE *rule;
+	yr_rules_foreach(y->rules, rule)
+	{
+		ms_severity sev;
+		yg_rule_severity(rule, &sev);
+		char id[256];
+		snprintf(id, sizeof id, "%s%s", YG_ID_PREFIX, rule->identifier);
+		const char *ref = yg_meta_str(rule, "reference");
+		const char *desc = yg_meta_str(rule, "description");
+		const char *meta_id = yg_meta_str(rule, "id");
+		ms_yara_rule_info info = {
+			.id = id,
+			.meta_id = meta_id,
+			.identifier = rule->identifier,
+			.builtin = strcmp(rule->ns->name, YG_NS_BUILTIN) == 0,
+			.severity = sev,
+			.description = desc ? desc : "",
+			.reference = ref ? ref : "",
+		};
+		n++;
+		if (cb && cb(&info, user) != 0) break;
+	}
+	return n;
+}
+
+ms_err ms_yara_scan_buffer(const ms_ctx *ctx, const char *name, const uint8_t *buf, size_t len,
+                           const char *kind, ms_result **out)
+{
+	*out = NULL;
+	ms_result *r = calloc(1, sizeof *r);
+	if (!r) return MS_ERR_NOMEM;
+	r->path = strdup(name ? name : "");
+	r->strings = ms_arena_new(MS_MAX_ARENA_BYTES);
+	r->format = "yara";
+	if (!r->path || !r->strings) {
+		ms_result_free(r);
+		return MS_ERR_NOMEM;
+	}
+	ms_job job = {.ctx = ctx, .res = r, .arena = r->strings};
+	ms_src src = {.data = buf, .len = len, .member = "", .file_off = 0, .depth = 0};
+	ms_yara_scan(ctx->yara, &job, &src, kind);
+	*out = r;
 	return MS_OK;
 }

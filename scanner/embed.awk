@@ -9,7 +9,7 @@ BEGIN { n = 0; name = "" }
 FNR == 1 { flush(); name = FILENAME; sub(/.*\//, "", name); body = ""; len = 0 }
 {
 	line = $0
-	gsub(/\\/, "\\\\", line); gsub(/"/, "\\\"", line); gsub(/\t/, "\\t", line); gsub(/\r/, "\\r", line)
+	gsub(/\\/, "&&", line); gsub(/"/, "\\\"", line); gsub(/\t/, "\\t", line); gsub(/\r/, "\\r", line)
 	body = body line "\\n\"\n\""; len += length($0) + 1
 }
 END {

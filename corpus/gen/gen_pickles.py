@@ -197,6 +197,17 @@ def techniques():
          + b"j" + struct.pack("<I", 70000) + b"g10\n" + STACK_GLOBAL + EMPTY_TUPLE + REDUCE + STOP)
     benign("memo_long_and_text_keys", b)
 
+    # Memo confusion (picklescan issue 14): BINPUT and MEMOIZE mixed so that a reader which
+    # numbers MEMOIZE slots on its own thinks slots 0/1 hold the safe names.
+    m = (proto(4) + u("os") + binput(0) + u("system") + binput(1) + u("torch._utils") + MEMOIZE
+         + u("_rebuild_tensor_v2") + MEMOIZE + POP + POP + POP + POP
+         + binget(0) + binget(1) + STACK_GLOBAL + u(CMD) + TUPLE1 + REDUCE + STOP)
+    malicious("memo_binput_memoize_mix", m)
+    b = (proto(4) + u("collections") + binput(0) + u("OrderedDict") + binput(1) + u("os") + MEMOIZE
+         + u("system") + MEMOIZE + POP + POP + POP + POP
+         + binget(0) + binget(1) + STACK_GLOBAL + EMPTY_TUPLE + REDUCE + STOP)
+    benign("memo_binput_memoize_mix", b, note="slots 2/3 hold 'os'/'system' but are never used")
+
     # Protocol 0 INST and protocol 1 OBJ.
     benign("inst_p0", b"(icollections\nOrderedDict\n(dp0\nVa\nI1\nsb.")
     malicious("inst_p0", b"(" + sstr(CMD) + b"ios\nsystem\n.")
@@ -451,6 +462,20 @@ def techniques():
         ("multiprocessing_util_spawnv", "multiprocessing.util", "spawnv_passfds",
          u("/bin/echo") + MARK + u("echo") + LIST + EMPTY_TUPLE),
         ("sys_breakpointhook", "sys", "breakpointhook", NONE),
+        ("pkgutil_resolve_name", "pkgutil", "resolve_name", u("os:system")),
+        ("importlib_util_find_spec", "importlib.util", "find_spec", u("os")),
+        ("trace_trace_run", "trace", "Trace.run", NONE + u("print('pwned')")),
+        ("profile_profile_runctx", "profile", "Profile.runctx",
+         NONE + u("print('pwned')") + EMPTY_DICT + EMPTY_DICT),
+        ("lib2to3_grammar_loads", "lib2to3.pgen2.grammar", "Grammar.loads", NONE + b"C\x01."),
+        ("idlelib_debugobj_treeitem", "idlelib.debugobj", "ObjectTreeItem", u("x") + NONE + NONE),
+        ("idlelib_autocomplete_get_entity", "idlelib.autocomplete", "AutoComplete.get_entity",
+         NONE + u("__import__('os')")),
+        ("code_interactive_console_push", "code", "InteractiveConsole.push",
+         NONE + u("print('pwned')")),
+        ("fickling_self", "fickling", "load", NONE),
+        ("modelscan_self", "modelscan.modelscan", "ModelScan", NONE),
+        ("os_system_via_posixpath", "posixpath", "os.system", u(CMD)),
         ("code_compile_command", "codeop", "compile_command", u("print('pwned')")),
     ]
     for name, mod, attr, args in gadgets:

@@ -13,6 +13,11 @@
 #define MS_MAX_PKL_DEPTH       10000u       /* nesting when rendering or walking values */
 #define MS_MAX_ARENA_BYTES     ((size_t)2 << 30) /* per-scan value arena */
 #define MS_MAX_PKL_ARG_TEXT    4096u        /* rendered constant arguments kept per call */
+#define MS_MAX_PKL_RENDER_DEPTH 16u         /* nesting shown when rendering a value as text */
+#define MS_MAX_PKL_STRINGS     ((size_t)16 << 20) /* constant text collected for YARA per stream */
+#define MS_MAX_PKL_NAME_PARTS  64u          /* dotted components of a global checked by policy */
+#define MS_MAX_PKL_INT_DIGITS  4300u        /* decimal digits of a text INT/LONG (CPython's
+                                               sys.int_info.default_max_str_digits) */
 #define MS_MAX_GLOBALS         (1u << 20)   /* recorded global references per file */
 #define MS_MAX_FINDINGS        100000u      /* findings per file; more are counted, not kept */
 

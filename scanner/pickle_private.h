@@ -65,6 +65,8 @@ struct pv {
 			const char *fq_module, *fq_name;     /* after _compat_pickle mapping */
 			size_t global_idx;                   /* index in the job's global list */
 			bool unresolved;                     /* STACK_GLOBAL operands not constants */
+			int verdict;                         /* ms_verdict of the policy */
+			int use;                             /* highest ms_global_use seen so far */
 		} g;
 		struct {
 			pv *callable;  /* PV_GLOBAL normally; anything for hostile streams */
@@ -87,6 +89,11 @@ typedef struct pkl_stream {
 	size_t consumed;    /* bytes up to and including the last STOP */
 	int max_proto;      /* highest PROTO seen, -1 if none */
 	bool complete;      /* ended on a STOP with nothing but more pickles or trailing bytes */
+	/* For YARA ("pickle-strings"): every str/bytes constant, base64-decoded forms of long
+	 * base64 constants and decoded codecs arguments, joined with '\n' (arena copy, bounded by
+	 * MS_MAX_PKL_STRINGS; NULL when there are none). */
+	const uint8_t *strings;
+	size_t strings_len;
 } pkl_stream;
 
 /* Runs the machine over src. Values are allocated in arena. Globals, calls and findings are

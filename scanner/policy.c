@@ -1,36 +1,470 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Copyright (c) 2026 The mscan authors */
-/* PLACEHOLDER until the policy lands: everything is outside the allowlist. */
+/*
+ * The policy as data: rules/allow.txt (exact `module qualname`, optional `wo` mark for
+ * torch.load(weights_only=True)), rules/deny.txt (`module *`, `module qualname`, `* name`),
+ * rules/compat_pickle.txt (CPython's _compat_pickle tables), all embedded at build time, plus
+ * user --policy JSON files. See docs/rules-pickle.md.
+ *
+ * A global is denied when any prefix of its dotted path (module components then name
+ * components) is a deny path, when any run of its name components is (`numpy prod.os.system`
+ * reaches the os module), or when any name component is a dangerous attribute name. Deny
+ * wins over allow; allow is exact.
+ */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "limits.h"
 #include "policy_private.h"
+#include "rules_data_private.h"
+#include "scan_private.h"
 
-struct ms_policy { int unused; };
+#define POL_MAX_FILE ((size_t)4 << 20)   /* a --policy file; real ones are a few KiB */
+#define POL_MAX_OVERRIDES 1024
 
-ms_policy *ms_policy_new_builtin(void) { return calloc(1, sizeof(ms_policy)); }
-void ms_policy_free(ms_policy *p) { free(p); }
-ms_err ms_policy_load_json(ms_policy *p, const char *path, char *err, size_t errlen)
+typedef struct pol_map {      /* string -> string (value may be NULL: a set) */
+	char **k, **v;
+	size_t cap, n;
+} pol_map;
+
+typedef struct pol_override {
+	char *rule;
+	int sev;
+} pol_override;
+
+struct ms_policy {
+	pol_map allow;      /* "module\nname" -> "wo" or NULL */
+	pol_map deny;       /* dotted path (built-in) */
+	pol_map udeny;      /* dotted path (user) */
+	pol_map names;      /* dangerous attribute names */
+	pol_map compat_n;   /* "module\nname" -> new module */
+	pol_map compat_nn;  /* "module\nname" -> new name */
+	pol_map compat_m;   /* module -> newmodule */
+	pol_override *ov;
+	size_t nov;
+};
+
+/* ---- string map ------------------------------------------------------------------------ */
+
+static uint64_t pol_hash(const char *s, size_t n)
 {
-	(void)p;
-	snprintf(err, errlen, "%s: policy files not supported yet", path);
-	return MS_ERR_UNSUPPORTED;
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+	return h;
 }
+
+static size_t pol_slot(const pol_map *m, const char *k, size_t n)
+{
+	size_t mask = m->cap - 1, i = (size_t)pol_hash(k, n) & mask;
+	while (m->k[i] && !(strncmp(m->k[i], k, n) == 0 && m->k[i][n] == 0)) i = (i + 1) & mask;
+	return i;
+}
+
+/* Looks up the first n bytes of k. */
+static bool pol_find(const pol_map *m, const char *k, size_t n, const char **val)
+{
+	if (!m->cap) return false;
+	size_t i = pol_slot(m, k, n);
+	if (!m->k[i]) return false;
+	if (val) *val = m->v[i];
+	return true;
+}
+
+static bool pol_put(pol_map *m, const char *k, const char *v)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t nc = m->cap ? m->cap * 2 : 64;
+		pol_map nm = {calloc(nc, sizeof(char *)), calloc(nc, sizeof(char *)), nc, m->n};
+		if (!nm.k || !nm.v) {
+			free(nm.k);
+			free(nm.v);
+			return false;
+		}
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->k[i]) continue;
+			size_t j = pol_slot(&nm, m->k[i], strlen(m->k[i]));
+			nm.k[j] = m->k[i];
+			nm.v[j] = m->v[i];
+		}
+		free(m->k);
+		free(m->v);
+		*m = nm;
+	}
+	size_t i = pol_slot(m, k, strlen(k));
+	char *nv = v ? strdup(v) : NULL;
+	if (v && !nv) return false;
+	if (m->k[i]) {
+		free(m->v[i]);
+		m->v[i] = nv;
+		return true;
+	}
+	m->k[i] = strdup(k);
+	if (!m->k[i]) {
+		free(nv);
+		return false;
+	}
+	m->v[i] = nv;
+	m->n++;
+	return true;
+}
+
+static void pol_map_free(pol_map *m)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		free(m->k[i]);
+		free(m->v[i]);
+	}
+	free(m->k);
+	free(m->v);
+}
+
+/* ---- parsing the embedded lists -------------------------------------------------------- */
+
+#define POL_MAX_TOK 4
+#define POL_LINE 1024
+
+/* Splits a line into whitespace-separated tokens (in place). Returns the count. */
+static size_t pol_tokens(char *line, char **tok)
+{
+	size_t n = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(line, " \t\r", &save); t && n < POL_MAX_TOK;
+	     t = strtok_r(NULL, " \t\r", &save))
+		tok[n++] = t;
+	return n;
+}
+
+typedef bool (*pol_line_fn)(ms_policy *p, char **tok, size_t ntok);
+
+static bool pol_each_line(ms_policy *p, const char *file, pol_line_fn fn)
+{
+	const ms_rules_file *f = ms_rules_find(file);
+	if (!f) return true; /* a build without the file: empty list */
+	const char *s = f->text, *end = f->text + f->len;
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+		char line[POL_LINE];
+		if (n >= sizeof line) n = sizeof line - 1;
+		memcpy(line, s, n);
+		line[n] = 0;
+		s += n + 1;
+		char *hash = strchr(line, '#');
+		if (hash) *hash = 0;
+		char *tok[POL_MAX_TOK];
+		size_t ntok = pol_tokens(line, tok);
+		if (ntok && !fn(p, tok, ntok)) return false;
+	}
+	return true;
+}
+
+static bool pol_key(char *buf, size_t len, const char *m, const char *n)
+{
+	return (size_t)snprintf(buf, len, "%s\n%s", m, n) < len;
+}
+
+static bool pol_allow_line(ms_policy *p, char **tok, size_t ntok)
+{
+	char key[POL_LINE * 2];
+	if (ntok < 2 || !pol_key(key, sizeof key, tok[0], tok[1])) return true;
+	return pol_put(&p->allow, key, ntok > 2 && strcmp(tok[2], "wo") == 0 ? "wo" : NULL);
+}
+
+static bool pol_deny_add(pol_map *deny, pol_map *names, const char *m, const char *n)
+{
+	if (strcmp(m, "*") == 0) return pol_put(names, n, NULL);
+	if (strcmp(n, "*") == 0) return pol_put(deny, m, NULL);
+	char path[POL_LINE * 2];
+	if ((size_t)snprintf(path, sizeof path, "%s.%s", m, n) >= sizeof path) return true;
+	return pol_put(deny, path, NULL);
+}
+
+static bool pol_deny_line(ms_policy *p, char **tok, size_t ntok)
+{
+	if (ntok < 2) return true;
+	return pol_deny_add(&p->deny, &p->names, tok[0], tok[1]);
+}
+
+static bool pol_compat_line(ms_policy *p, char **tok, size_t ntok)
+{
+	char key[POL_LINE * 2];
+	if (ntok == 5 && strcmp(tok[0], "N") == 0) {
+		if (!pol_key(key, sizeof key, tok[1], tok[2])) return true;
+		return pol_put(&p->compat_n, key, tok[3]) && pol_put(&p->compat_nn, key, tok[4]);
+	}
+	if (ntok == 3 && strcmp(tok[0], "M") == 0) return pol_put(&p->compat_m, tok[1], tok[2]);
+	return true;
+}
+
+ms_policy *ms_policy_new_builtin(void)
+{
+	ms_policy *p = calloc(1, sizeof *p);
+	if (!p) return NULL;
+	if (!pol_each_line(p, "allow.txt", pol_allow_line) ||
+	    !pol_each_line(p, "deny.txt", pol_deny_line) ||
+	    !pol_each_line(p, "compat_pickle.txt", pol_compat_line)) {
+		ms_policy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void ms_policy_free(ms_policy *p)
+{
+	if (!p) return;
+	pol_map_free(&p->allow);
+	pol_map_free(&p->deny);
+	pol_map_free(&p->udeny);
+	pol_map_free(&p->names);
+	pol_map_free(&p->compat_n);
+	pol_map_free(&p->compat_nn);
+	pol_map_free(&p->compat_m);
+	for (size_t i = 0; i < p->nov; i++) free(p->ov[i].rule);
+	free(p->ov);
+	free(p);
+}
+
+/* ---- classification -------------------------------------------------------------------- */
+
+typedef struct pol_parts {
+	const char *s[MS_MAX_PKL_NAME_PARTS];
+	size_t n[MS_MAX_PKL_NAME_PARTS];
+	size_t count, nmod;   /* components; the first nmod come from the module */
+	bool too_many;
+} pol_parts;
+
+static void pol_split(pol_parts *pp, const char *s, bool is_module)
+{
+	while (*s || is_module) {
+		const char *dot = strchr(s, '.');
+		size_t n = dot ? (size_t)(dot - s) : strlen(s);
+		if (pp->count >= MS_MAX_PKL_NAME_PARTS) {
+			pp->too_many = true;
+			return;
+		}
+		pp->s[pp->count] = s;
+		pp->n[pp->count] = n;
+		pp->count++;
+		if (is_module) pp->nmod++;
+		if (!dot) return;
+		s = dot + 1;
+	}
+}
+
+/* Is the dotted path made of components [i, j) in deny (built-in, and user when with_user)? */
+static bool pol_path_denied(const ms_policy *p, const pol_parts *pp, size_t i, size_t j,
+                            bool with_user)
+{
+	char buf[4096];
+	size_t o = 0;
+	for (size_t k = i; k < j; k++) {
+		if (o + pp->n[k] + 2 >= sizeof buf) return false;
+		if (k > i) buf[o++] = '.';
+		memcpy(buf + o, pp->s[k], pp->n[k]);
+		o += pp->n[k];
+	}
+	buf[o] = 0;
+	return pol_find(&p->deny, buf, o, NULL) || (with_user && pol_find(&p->udeny, buf, o, NULL));
+}
+
+static bool pol_denied(const ms_policy *p, const char *module, const char *name, bool with_user)
+{
+	pol_parts pp;
+	memset(&pp, 0, sizeof pp);
+	pol_split(&pp, module, true);
+	pol_split(&pp, name, false);
+	if (pp.too_many) return true; /* nobody names a real object with 64 components */
+	/* prefixes of the full path: os, os.path, builtins.eval, builtins.eval.__call__ ... */
+	for (size_t j = 1; j <= pp.count; j++)
+		if (pol_path_denied(p, &pp, 0, j, with_user)) return true;
+	/* every run that starts inside the name: numpy prod.os.system -> os, os.system */
+	for (size_t i = pp.nmod; i < pp.count; i++)
+		for (size_t j = i + 1; j <= pp.count; j++)
+			if (pol_path_denied(p, &pp, i, j, with_user)) return true;
+	for (size_t i = pp.nmod; i < pp.count; i++)
+		if (pol_find(&p->names, pp.s[i], pp.n[i], NULL)) return true;
+	return false;
+}
+
 ms_verdict ms_policy_check(const ms_policy *p, const char *module, const char *name)
 {
-	(void)p; (void)module; (void)name;
+	if (!p || !module || !name) return MS_VERDICT_UNKNOWN;
+	if (pol_denied(p, module, name, true)) return MS_VERDICT_DENY;
+	char key[POL_LINE * 2];
+	if (pol_key(key, sizeof key, module, name) && pol_find(&p->allow, key, strlen(key), NULL))
+		return MS_VERDICT_ALLOW;
 	return MS_VERDICT_UNKNOWN;
 }
+
+bool ms_policy_weights_only_allowed(const ms_policy *p, const char *module, const char *name)
+{
+	const char *v = NULL;
+	char key[POL_LINE * 2];
+	if (!p || !pol_key(key, sizeof key, module, name)) return false;
+	if (!pol_find(&p->allow, key, strlen(key), &v)) return false;
+	return v != NULL && ms_policy_check(p, module, name) == MS_VERDICT_ALLOW;
+}
+
 int ms_policy_severity_override(const ms_policy *p, const char *rule_id)
 {
-	(void)p; (void)rule_id;
+	if (!p || !rule_id) return -1;
+	for (size_t i = 0; i < p->nov; i++)
+		if (strcmp(p->ov[i].rule, rule_id) == 0) return p->ov[i].sev;
 	return -1;
 }
+
 bool ms_policy_compat_map(const ms_policy *p, const char *module, const char *name,
                           const char **out_module, const char **out_name)
 {
-	(void)p;
 	*out_module = module;
 	*out_name = name;
+	if (!p) return false;
+	char key[POL_LINE * 2];
+	const char *v = NULL;
+	/* NAME_MAPPING for the pair first, then IMPORT_MAPPING for the module (find_class) */
+	const char *nm = NULL;
+	if (pol_key(key, sizeof key, module, name) && pol_find(&p->compat_n, key, strlen(key), &v) &&
+	    pol_find(&p->compat_nn, key, strlen(key), &nm) && v && nm) {
+		*out_module = v;
+		*out_name = nm;
+		return true;
+	}
+	if (pol_find(&p->compat_m, module, strlen(module), &v) && v) {
+		*out_module = v;
+		return true;
+	}
 	return false;
+}
+
+/* ---- user policy files ----------------------------------------------------------------- */
+
+static char *pol_read(const char *path, char *err, size_t errlen, ms_err *rc)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open policy file", path);
+		*rc = MS_ERR_IO;
+		return NULL;
+	}
+	char *buf = malloc(POL_MAX_FILE + 1);
+	size_t n = buf ? fread(buf, 1, POL_MAX_FILE + 1, f) : 0;
+	bool bad = buf && (ferror(f) || n > POL_MAX_FILE);
+	fclose(f);
+	if (!buf) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		*rc = MS_ERR_NOMEM;
+		return NULL;
+	}
+	if (bad) {
+		snprintf(err, errlen, "%s: unreadable or larger than %zu bytes", path, POL_MAX_FILE);
+		free(buf);
+		*rc = MS_ERR_IO;
+		return NULL;
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+/* "module qualname" -> two tokens; false when the entry has another shape. */
+static bool pol_entry(const char *s, char *m, char *n, size_t len)
+{
+	char line[POL_LINE];
+	char *tok[POL_MAX_TOK];
+	if (strlen(s) >= sizeof line) return false;
+	strcpy(line, s);
+	if (pol_tokens(line, tok) != 2 || strlen(tok[0]) >= len || strlen(tok[1]) >= len) return false;
+	strcpy(m, tok[0]);
+	strcpy(n, tok[1]);
+	return true;
+}
+
+ms_err ms_policy_load_json(ms_policy *p, const char *path, char *err, size_t errlen)
+{
+	ms_err rc = MS_OK;
+	char *text = pol_read(path, err, errlen, &rc);
+	if (!text) return rc;
+	cJSON *root = cJSON_Parse(text);
+	free(text);
+	rc = MS_ERR_MALFORMED;
+	if (!root || !cJSON_IsObject(root)) {
+		snprintf(err, errlen, "%s: not a JSON object (expected {\"allow\": [...], \"deny\": [...], "
+		         "\"severity\": {...}})", path);
+		goto out;
+	}
+	const cJSON *it;
+	cJSON_ArrayForEach(it, root) {
+		if (strcmp(it->string, "allow") && strcmp(it->string, "deny") &&
+		    strcmp(it->string, "severity")) {
+			snprintf(err, errlen, "%s: unknown key \"%s\" (allowed: allow, deny, severity)", path,
+			         it->string);
+			goto out;
+		}
+	}
+	/* deny first, so that deny wins over allow inside one file */
+	const cJSON *deny = cJSON_GetObjectItemCaseSensitive(root, "deny");
+	const cJSON *allow = cJSON_GetObjectItemCaseSensitive(root, "allow");
+	const cJSON *sev = cJSON_GetObjectItemCaseSensitive(root, "severity");
+	if ((deny && !cJSON_IsArray(deny)) || (allow && !cJSON_IsArray(allow)) ||
+	    (sev && !cJSON_IsObject(sev))) {
+		snprintf(err, errlen, "%s: \"allow\" and \"deny\" must be arrays of strings, \"severity\" "
+		         "an object", path);
+		goto out;
+	}
+	char m[POL_LINE], n[POL_LINE];
+	cJSON_ArrayForEach(it, deny) {
+		if (!cJSON_IsString(it) || !pol_entry(it->valuestring, m, n, sizeof m) ||
+		    strcmp(m, "*") == 0) {
+			snprintf(err, errlen, "%s: deny entry %s is not \"module qualname\" or \"module *\"",
+			         path, cJSON_IsString(it) ? it->valuestring : "(not a string)");
+			goto out;
+		}
+		if (!pol_deny_add(&p->udeny, &p->names, m, n)) goto nomem;
+	}
+	cJSON_ArrayForEach(it, allow) {
+		if (!cJSON_IsString(it) || !pol_entry(it->valuestring, m, n, sizeof m) ||
+		    strchr(m, '*') || strchr(n, '*')) {
+			snprintf(err, errlen, "%s: allow entry %s is not \"module qualname\" (allow entries "
+			         "are exact, no wildcards)", path,
+			         cJSON_IsString(it) ? it->valuestring : "(not a string)");
+			goto out;
+		}
+		if (pol_denied(p, m, n, false)) {
+			snprintf(err, errlen, "%s: refusing to allow \"%s\": it is in the built-in denylist",
+			         path, it->valuestring);
+			goto out;
+		}
+		char key[POL_LINE * 2];
+		/* user allows mirror torch.serialization.add_safe_globals: weights_only too */
+		if (!pol_key(key, sizeof key, m, n) || !pol_put(&p->allow, key, "wo")) goto nomem;
+	}
+	cJSON_ArrayForEach(it, sev) {
+		ms_severity s;
+		if (!cJSON_IsString(it) || ms_severity_parse(it->valuestring, &s) != MS_OK) {
+			snprintf(err, errlen, "%s: severity for %s must be one of info, low, medium, high, "
+			         "critical", path, it->string);
+			goto out;
+		}
+		if (p->nov >= POL_MAX_OVERRIDES) {
+			snprintf(err, errlen, "%s: more than %d severity overrides", path, POL_MAX_OVERRIDES);
+			goto out;
+		}
+		pol_override *nv = realloc(p->ov, (p->nov + 1) * sizeof *nv);
+		if (!nv) goto nomem;
+		p->ov = nv;
+		p->ov[p->nov].rule = strdup(it->string);
+		if (!p->ov[p->nov].rule) goto nomem;
+		p->ov[p->nov].sev = (int)s;
+		p->nov++;
+	}
+	rc = MS_OK;
+	goto out;
+nomem:
+	snprintf(err, errlen, "%s: out of memory", path);
+	rc = MS_ERR_NOMEM;
+out:
+	cJSON_Delete(root);
+	return rc;
 }

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Copyright (c) 2026 The mscan authors */
+/*
+ * PyTorch zip checkpoints (torch.save since 1.6) and TorchScript archives (torch.jit.save).
+ * Reference: ../shared/reference/formats.md A.1; caffe2/serialize/inline_container.cc.
+ *
+ *   <prefix>/data.pkl          pickle of the saved object, storages as persistent ids
+ *                              ('storage', <storage class>, key, location, numel)
+ *   <prefix>/data/<key>        raw bytes of one storage (never read here: sizes only)
+ *   <prefix>/byteorder         "little" | "big"                     (torch >= 2.1)
+ *   <prefix>/version           "3\n" ...; TorchScript: .data/version (1..10 supported)
+ *   <prefix>/constants.pkl, <prefix>/code/...   TorchScript only
+ *   <prefix>/.format_version, .storage_alignment, .data/serialization_id   (recent torch)
+ *
+ * The prefix is the part of entry 0's name before its first '/', as PyTorchStreamReader
+ * takes it. The zip container itself is read by the engine in fmt_zip.c. Every member whose
+ * name ends in "pkl" is scanned as a pickle; records outside data/ are examined by content;
+ * data.pkl's storage references are checked against the data/ records.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../scanner/arena_private.h"
+#include "../scanner/bytes.h"
+#include "../scanner/limits.h"
+#include "../scanner/pickle_private.h"
+#include "zip_private.h"
+
+#define TZ_BID 40u
+#define TZ_MIN_VERSION 1
+#define TZ_MAX_VERSION 10
+#define TZ_MAX_WALK ((size_t)1 << 24) /* values visited when collecting storage references */
+#define TZ_VERSION_MAX_LEN 32u
+
+static unsigned tz_bid(const uint8_t *p, size_t len)
+{
+	if (len < 4 || memcmp(p, "PK\x03\x04", 4) != 0) return 0;
+	if (zip_cd_has_suffix(p, len, "/data.pkl") || zip_cd_has_suffix(p, len, "/constants.pkl"))
+		return TZ_BID;
+	return 0;
+}
+
+/* ---- storage references collected from data.pkl --------------------------------------- */
+
+typedef struct tz_storage {
+	const char *key;
+	size_t klen;
+	uint64_t nbytes;  /* UINT64_MAX when the element size is unknown */
+	bool seen;        /* a data/ record exists */
+} tz_storage;
+
+typedef struct tz_walk {
+	tz_storage *s;
+	size_t n, cap;
+	const pv **seen;  /* open-addressing set of visited values */
+	size_t seen_cap, seen_n, visits;
+	bool overflow;
+} tz_walk;
+
+static const struct {
+	const char *name;
+	unsigned size;
+} tz_elem[] = {
+	{"DoubleStorage", 8}, {"FloatStorage", 4}, {"HalfStorage", 2}, {"BFloat16Storage", 2},
+	{"LongStorage", 8}, {"IntStorage", 4}, {"ShortStorage", 2}, {"CharStorage", 1},
+	{"ByteStorage", 1}, {"BoolStorage", 1}, {"ComplexFloatStorage", 8},
+	{"ComplexDoubleStorage", 16}, {"QInt8Storage", 1}, {"QInt32Storage", 4},
+	{"QUInt8Storage", 1}, {"QUInt4x2Storage", 1}, {"QUInt2x4Storage", 1},
+	{"UntypedStorage", 1},
+};
+
+static bool tz_visit(tz_walk *w, const pv *v)
+{
+	if (w->seen_n * 2 >= w->seen_cap) {
+		size_t nc = w->seen_cap ? w->seen_cap * 2 : 1024;
+		const pv **ns = calloc(nc, sizeof *ns);
+		if (!ns) {
+			w->overflow = true;
+			return false;
+		}
+		for (size_t i = 0; i < w->seen_cap; i++) {
+			if (!w->seen[i]) continue;
+			size_t h = ((uintptr_t)w->seen[i] >> 4) & (nc - 1);
+			while (ns[h]) h = (h + 1) & (nc - 1);
+			ns[h] = w->seen[i];
+		}
+		free(w->seen);
+		w->seen = ns;
+		w->seen_cap = nc;
+	}
+	size_t h = ((uintptr_t)v >> 4) & (w->seen_cap - 1);
+	while (w->seen[h]) {
+		if (w->seen[h] == v) return false;
+		h = (h + 1) & (w->seen_cap - 1);
+	}
+	w->seen[h] = v;
+	w->seen_n++;
+	return true;
+}
+
+static void tz_add_storage(tz_walk *w, const pv *pid)
+{
+	if (!pid || pid->kind != PV_TUPLE || pid->u.seq.n < 5) return;
+	pv *const *t = pid->u.seq.v;
+	if ((t[0]->kind != PV_STR && t[0]->kind != PV_BYTES) || t[0]->u.s.len != 7 ||
+	    memcmp(t[0]->u.s.p, "storage", 7) != 0)
+		return;
+	if (t[2]->kind != PV_STR || t[4]->kind != PV_INT || t[4]->u.i < 0) return;
+	uint64_t es = 0;
+	if (t[1]->kind == PV_GLOBAL && t[1]->u.g.fq_name)
+		for (size_t i = 0; i < sizeof tz_elem / sizeof tz_elem[0]; i++)
+			if (strcmp(t[1]->u.g.fq_name, tz_elem[i].name) == 0) es = tz_elem[i].size;
+	uint64_t nbytes;
+	if (!es || ms_mul_ovf((uint64_t)t[4]->u.i, es, &nbytes)) nbytes = UINT64_MAX;
+	for (size_t i = 0; i < w->n; i++)
+		if (w->s[i].klen == t[2]->u.s.len && memcmp(w->s[i].key, t[2]->u.s.p, w->s[i].klen) == 0)
+			return; /* the first reference wins, as in torch's persistent_load */
+	if (w->n == w->cap) {
+		size_t nc = w->cap ? w->cap * 2 : 64;
+		tz_storage *ns = realloc(w->s, nc * sizeof *ns);
+		if (!ns) {
+			w->overflow = true;
+			return;
+		}
+		w->s = ns;
+		w->cap = nc;
+	}
+	w->s[w->n++] = (tz_storage){(const char *)t[2]->u.s.p, t[2]->u.s.len, nbytes, false};
+}
+
+/* Iterative walk over the value graph (explicit stack: depth is attacker-controlled). */
+static void tz_collect(tz_walk *w, pv *const *roots, size_t nroots)
+{
+	size_t cap = 1024, n = 0;
+	const pv **st = malloc(cap * sizeof *st);
+	if (!st) {
+		w->overflow = true;
+		return;
+	}
+#define TZ_PUSH(x)                                                                     \
+	do {                                                                           \
+		const pv *x_ = (x);                                                    \
+		if (x_ && !w->overflow) {                                              \
+			if (n == cap) {                                                \
+				const pv **ns_ = realloc(st, cap * 2 * sizeof *st);    \
+				if (!ns_) { w->overflow = true; break; }               \
+				st = ns_;                                              \
+				cap *= 2;                                              \
+			}                                                              \
+			st[n++] = x_;                                                  \
+		}                                                                      \
+	} while (0)
+	for (size_t i = 0; i < nroots; i++) TZ_PUSH(roots[i]);
+	while (n && !w->overflow) {
+		const pv *v = st[--n];
+		if (++w->visits > TZ_MAX_WALK) {
+			w->overflow = true;
+			break;
+		}
+		if (!tz_visit(w, v)) continue;
+		switch (v->kind) {
+		case PV_TUPLE: case PV_LIST: case PV_DICT: case PV_SET: case PV_FROZENSET:
+			for (size_t i = 0; i < v->u.seq.n; i++) TZ_PUSH(v->u.seq.v[i]);
+			break;
+		case PV_OBJ:
+			TZ_PUSH(v->u.obj.callable);
+			TZ_PUSH(v->u.obj.args);
+			TZ_PUSH(v->u.obj.kwargs);
+			TZ_PUSH(v->u.obj.state);
+			for (size_t i = 0; i < v->u.obj.items.n; i++) TZ_PUSH(v->u.obj.items.v[i]);
+			for (size_t i = 0; i < v->u.obj.kv.n; i++) TZ_PUSH(v->u.obj.kv.v[i]);
+			break;
+		case PV_PERSID:
+			tz_add_storage(w, v->u.persid.pid);
+			break;
+		default:
+			break;
+		}
+	}
+#undef TZ_PUSH
+	free(st);
+}
+
+/* ---- the reader ------------------------------------------------------------------------ */
+
+typedef struct tz_ctx {
+	ms_job *job;
+	const ms_src *src;
+	zip_archive *z;
+	const uint8_t *prefix;
+	size_t plen;
+	bool torchscript;
+	size_t data_pkl;       /* index of <prefix>/data.pkl, SIZE_MAX if none */
+	size_t *records;       /* indices of data/<key> members */
+	size_t nrecords;
+	ms_err first;
+} tz_ctx;
+
+static void tz_note(tz_ctx *t, ms_err rc)
+{
+	if (t->first == MS_OK && rc != MS_OK) t->first = rc;
+}
+
+static bool tz_rel(const tz_ctx *t, const zip_entry *e, const uint8_t **rel, size_t *rlen)
+{
+	if (e->nlen > t->plen && memcmp(e->name, t->prefix, t->plen) == 0 && e->name[t->plen] == '/') {
+		*rel = e->name + t->plen + 1;
+		*rlen = e->nlen - t->plen - 1;
+		return true;
+	}
+	*rel = e->name;
+	*rlen = e->nlen;
+	return false;
+}
+
+static bool tz_is(const uint8_t *rel, size_t rlen, const char *s)
+{
+	return rlen == strlen(s) && memcmp(rel, s, rlen) == 0;
+}
+
+static bool tz_ends(const uint8_t *rel, size_t rlen, const char *s)
+{
+	size_t n = strlen(s);
+	return rlen >= n && memcmp(rel + rlen - n, s, n) == 0;
+}
+
+static void tz_scan_pickle(tz_ctx *t, size_t i, bool is_data)
+{
+	ms_src m;
+	uint8_t *owned;
+	ms_err rc = zip_member(t->job, t->src, t->z, i, true, &m, &owned);
+	if (rc != MS_OK) {
+		tz_note(t, rc);
+		return;
+	}
+	if (!is_data) {
+		tz_note(t, ms_job_scan_pickle(t->job, &m));
+		free(owned);
+		return;
+	}
+	/* data.pkl: run the machine ourselves to keep its values for the storage check. */
+	ms_arena *arena = ms_arena_new(MS_MAX_ARENA_BYTES);
+	if (!arena) {
+		tz_note(t, ms_job_error(t->job, &m, 0, MS_ERR_NOMEM, "no memory for the pickle machine"));
+		free(owned);
+		return;
+	}
+	pkl_stream ps;
+	memset(&ps, 0, sizeof ps);
+	rc = pkl_run(t->job, &m, arena, &ps);
+	tz_note(t, rc);
+	tz_note(t, ms_job_yara(t->job, &m, "pickle"));
+	if (rc == MS_OK && ps.roots) {
+		tz_walk w;
+		memset(&w, 0, sizeof w);
+		tz_collect(&w, ps.roots, ps.nroots);
+		if (!w.overflow) {
+			for (size_t s = 0; s < w.n; s++) {
+				size_t found = SIZE_MAX;
+				for (size_t r = 0; r < t->nrecords; r++) {
+					const zip_entry *e = &t->z->e[t->records[r]];
+					const uint8_t *rel;
+					size_t rlen;
+					tz_rel(t, e, &rel, &rlen);
+					if (rlen == 5 + w.s[s].klen && memcmp(rel + 5, w.s[s].key, w.s[s].klen) == 0) {
+						found = r;
+						break;
+					}
+				}
+				char key[160];
+				ms_printable(key, sizeof key, (const uint8_t *)w.s[s].key,
+				             w.s[s].klen < 32 ? w.s[s].klen : 32);
+				if (found == SIZE_MAX) {
+					ms_job_finding(t->job, &m, 0, "MS-TORCH-STORAGE-MISSING", MS_SEV_MEDIUM,
+					               NULL, NULL, "storage '%s' has no data/%s record", key, key);
+					continue;
+				}
+				const zip_entry *e = &t->z->e[t->records[found]];
+				t->records[found] |= (size_t)1 << (sizeof(size_t) * 8 - 1);
+				if (w.s[s].nbytes != UINT64_MAX && e->usize != w.s[s].nbytes)
+					ms_job_finding(t->job, &m, 0, "MS-TORCH-STORAGE-SIZE", MS_SEV_MEDIUM, NULL,
+					               NULL, "storage '%s' needs %llu bytes, its record holds %llu",
+					               key, (unsigned long long)w.s[s].nbytes,
+					               (unsigned long long)e->usize);
+			}
+			/* Records no storage refers to are not tensors: examine them by content. */
+			for (size_t r = 0; r < t->nrecords; r++) {
+				size_t hi = (size_t)1 << (sizeof(size_t) * 8 - 1);
+				if (t->records[r] & hi) {
+					t->records[r] &= ~hi;
+					continue;
+				}
+				size_t idx = t->records[r];
+				ms_job_finding(t->job, t->src, t->z->e[idx].lho, "MS-TORCH-STORAGE-EXTRA",
+				               MS_SEV_MEDIUM, NULL, NULL,
+				               "record '%s' is not referenced by data.pkl", t->z->e[idx].pname);
+				ms_src xm;
+				uint8_t *xo;
+				if (zip_member(t->job, t->src, t->z, idx, true, &xm, &xo) == MS_OK)
+					tz_note(t, ms_job_scan_blob(t->job, &xm));
+				free(xo);
+			}
+		}
+		free(w.s);
+		free(w.seen);
+	}
+	ms_arena_free(arena);
+	free(owned);
+}
+
+/* Small text records: byteorder and version. */
+static void tz_check_text(tz_ctx *t, size_t i, bool byteorder)
+{
+	ms_src m;
+	uint8_t *owned;
+	ms_err rc = zip_member(t->job, t->src, t->z, i, true, &m, &owned);
+	if (rc != MS_OK) {
+		tz_note(t, rc);
+		return;
+	}
+	char shown[TZ_VERSION_MAX_LEN * 4 + 1];
+	ms_printable(shown, sizeof shown, m.data, m.len < TZ_VERSION_MAX_LEN ? m.len : TZ_VERSION_MAX_LEN);
+	if (byteorder) {
+		if (!tz_is(m.data, m.len, "little") && !tz_is(m.data, m.len, "big"))
+			ms_job_finding(t->job, &m, 0, "MS-TORCH-BYTEORDER", MS_SEV_MEDIUM, NULL, NULL,
+			               "byteorder record is '%s', not 'little' or 'big' (torch.load refuses it)",
+			               shown);
+	} else {
+		/* torch reads it with std::stoull-like parsing: digits, optional newline. */
+		size_t n = m.len;
+		while (n && (m.data[n - 1] == '\n' || m.data[n - 1] == '\r')) n--;
+		uint64_t v = 0;
+		bool ok = n > 0 && n <= 20;
+		for (size_t k = 0; ok && k < n; k++) {
+			if (m.data[k] < '0' || m.data[k] > '9') ok = false;
+			else v = v * 10 + (uint64_t)(m.data[k] - '0');
+		}
+		if (!ok || v < TZ_MIN_VERSION || v > TZ_MAX_VERSION)
+			ms_job_finding(t->job, &m, 0, "MS-TORCH-VERSION", MS_SEV_MEDIUM, NULL, NULL,
+			               "version record '%s' is not a supported format version (%d..%d)",
+			               shown, TZ_MIN_VERSION, TZ_MAX_VERSION);
+	}
+	free(owned);
+}
+
+static void tz_scan_other(tz_ctx *t, size_t i, bool text_code)
+{
+	ms_src m;
+	uint8_t *owned;
+	ms_err rc = zip_member(t->job, t->src, t->z, i, true, &m, &owned);
+	if (rc != MS_OK) {
+		tz_note(t, rc);
+		return;
+	}
+	/* TorchScript source (code/.../NAME.py) is Python text: the weak protocol-0 pickle bid would
+	 * misread "class ..." as GLOBAL; executables are still recognised by magic. */
+	if (text_code && !fmt_exec_kind(m.data, m.len)) rc = ms_job_yara(t->job, &m, "member");
+	else rc = ms_job_scan_blob(t->job, &m);
+	tz_note(t, rc);
+	free(owned);
+}
+
+static ms_err tz_scan(ms_job *job, const ms_src *src)
+{
+	zip_archive z;
+	ms_err rc = zip_load(job, src, &z);
+	if (rc == MS_ERR_NOMEM) {
+		zip_free(&z);
+		return rc;
+	}
+	tz_ctx t = {.job = job, .src = src, .z = &z, .data_pkl = SIZE_MAX, .first = rc};
+	if (z.n) {
+		const uint8_t *sl = memchr(z.e[0].name, '/', z.e[0].nlen);
+		t.prefix = z.e[0].name;
+		t.plen = sl ? (size_t)(sl - z.e[0].name) : 0;
+		if (!sl)
+			ms_job_finding(job, src, 0, "MS-TORCH-PREFIX", MS_SEV_MEDIUM, NULL, NULL,
+			               "first member '%s' is not in a folder: not a torch.save archive",
+			               z.e[0].pname);
+	}
+	t.records = malloc((z.n ? z.n : 1) * sizeof *t.records);
+	if (!t.records) {
+		zip_free(&z);
+		return ms_job_error(job, src, 0, MS_ERR_NOMEM, "no memory");
+	}
+	size_t outside = 0;
+	for (size_t i = 0; i < z.n; i++) {
+		const uint8_t *rel;
+		size_t rlen;
+		if (!tz_rel(&t, &z.e[i], &rel, &rlen) && outside++ == 0)
+			ms_job_finding(job, src, z.e[i].lho, "MS-TORCH-OUTSIDE-PREFIX", MS_SEV_MEDIUM, NULL,
+			               NULL, "member '%s' lies outside the archive folder", z.e[i].pname);
+		if (tz_is(rel, rlen, "data.pkl")) t.data_pkl = i;
+		if (tz_is(rel, rlen, "constants.pkl") || (rlen > 5 && memcmp(rel, "code/", 5) == 0))
+			t.torchscript = true;
+		if (rlen > 5 && memcmp(rel, "data/", 5) == 0 && z.e[i].readable) t.records[t.nrecords++] = i;
+	}
+	if (t.torchscript)
+		ms_job_finding(job, src, 0, "MS-TORCH-TORCHSCRIPT", MS_SEV_MEDIUM, NULL, NULL,
+		               "TorchScript archive: torch.load hands it to torch.jit.load, which runs "
+		               "its code/ as TorchScript");
+	if (t.data_pkl == SIZE_MAX)
+		ms_job_finding(job, src, 0, "MS-TORCH-NO-DATA-PKL", MS_SEV_MEDIUM, NULL, NULL,
+		               "no data.pkl in the archive folder");
+	for (size_t i = 0; i < z.n; i++) {
+		zip_entry *e = &z.e[i];
+		if (!e->readable || (e->nlen && e->name[e->nlen - 1] == '/' && e->usize == 0)) continue;
+		const uint8_t *rel;
+		size_t rlen;
+		tz_rel(&t, e, &rel, &rlen);
+		if (tz_ends(rel, rlen, "pkl")) tz_scan_pickle(&t, i, i == t.data_pkl);
+		else if (rlen > 5 && memcmp(rel, "data/", 5) == 0) continue; /* tensor bytes */
+		else if (tz_is(rel, rlen, "byteorder")) tz_check_text(&t, i, true);
+		else if (tz_is(rel, rlen, "version") || tz_is(rel, rlen, ".data/version"))
+			tz_check_text(&t, i, false);
+		else tz_scan_other(&t, i, rlen > 5 && memcmp(rel, "code/", 5) == 0 && tz_ends(rel, rlen, ".py"));
+	}
+	free(t.records);
+	zip_free(&z);
+	return t.first;
+}
+
+const ms_format ms_format_torchzip = {
+	.name = "torchzip",
+	.bid = tz_bid,
+	.scan = tz_scan,
+};

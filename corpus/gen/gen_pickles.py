@@ -329,9 +329,10 @@ def techniques():
     # argument from the bytes after it; a linear reader (pickletools, pickle.loads of bytes)
     # takes the frame's last byte as the first of the argument. Here a SHORT_BINUNICODE
     # with one byte left in the frame: CPython resolves the name after the frame.
-    benign("frame_straddle", proto(4) + frame(u("collections") + MEMOIZE + b"\x8c\x0bQ")
-           + b"OrderedDict" + MEMOIZE + STACK_GLOBAL + EMPTY_TUPLE + REDUCE + STOP,
-           rules=(STRADDLE,), note="CPython: collections.OrderedDict; linear: 'QOrderedDic'")
+    benign("frame_straddle", proto(4) + frame(MARK + b"\x8c\x02a") + b"b" + POP + b"1"
+           + odict_p4() + STOP, rules=(STRADDLE,),
+           note="valid both ways: BytesIO C unpickler pushes 'b0' then POP_MARK; a linear "
+           "reader pushes 'ab', POP, POP_MARK")
     malicious("frame_straddle", proto(4) + frame(u("os") + MEMOIZE + b"\x8c\x06X")
               + b"system" + MEMOIZE + STACK_GLOBAL + u(CMD) + TUPLE1 + REDUCE + STOP,
               rules=(DENY, STRADDLE), note="CPython: os.system; linear readers see 'Xsyste' and fail")

@@ -7,7 +7,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 PY=${PY:-python3}
 if "$PY" "$ROOT/tests/diff/differential.py" --mscan "$MSCAN" --corpus "$ROOT/corpus" \
-	--count "${DIFF_COUNT:-3000}" --seed "${DIFF_SEED:-20261123}" --work "$TMP/diff" \
+	--count "${DIFF_COUNT:-5000}" --seed "${DIFF_SEED:-20261123}" --work "$TMP/diff" \
 	>"$TMP/diff.out" 2>&1; then
 	ok
 else

@@ -88,6 +88,9 @@ typedef struct pkl_vm {
 	int proto;
 	size_t frame_end;
 	bool in_frame;
+	bool linear;               /* pickle.loads(bytes) reading instead of pickle.load(file) */
+	bool quiet;                /* second look at a stream: findings only, no globals/dis */
+	bool straddled;            /* the two readings diverged somewhere */
 	size_t nops;
 	bool weights_only, dis;
 	unsigned wo_findings, straddles;
@@ -945,12 +948,15 @@ static pv *pkl_global(pkl_vm *vm, const uint8_t *m, size_t mlen, const uint8_t *
 	g->u.g.verdict = pkl_verdict(vm, mod, name, fm, fn);
 	g->u.g.use = MS_USE_REFERENCED;
 	size_t before = ms_job_global_count(vm->job);
-	if (ms_job_global(vm->job, vm->src, vm->op_off, mod, name, fm, fn, MS_USE_REFERENCED, NULL) !=
-	    MS_OK) {
-		pkl_nomem(vm);
-		return NULL;
+	g->u.g.global_idx = SIZE_MAX;
+	if (!vm->quiet) {
+		if (ms_job_global(vm->job, vm->src, vm->op_off, mod, name, fm, fn, MS_USE_REFERENCED,
+		                  NULL) != MS_OK) {
+			pkl_nomem(vm);
+			return NULL;
+		}
+		if (ms_job_global_count(vm->job) > before) g->u.g.global_idx = before;
 	}
-	g->u.g.global_idx = ms_job_global_count(vm->job) > before ? before : SIZE_MAX;
 	if (vm->ngl == vm->capgl) {
 		size_t nc = vm->capgl ? vm->capgl * 2 : 32;
 		pv **p = realloc(vm->gl, nc * sizeof *p);
@@ -1202,17 +1208,58 @@ typedef struct pkl_arg {
 	size_t n, n2;
 } pkl_arg;
 
-static ms_err pkl_trunc(pkl_vm *vm, const char *what)
+/* The C unpickler reading from a file object without peek() (io.BytesIO: torch.load,
+ * pickle.load) keeps a FRAME in a buffer; _Unpickler_Read of n bytes that are not all in the
+ * buffer drops the rest of the buffer and reads n fresh bytes from the file, which is at the
+ * frame's end. pickle.loads(bytes) and peekable files read linearly instead. The primary run
+ * follows the file reading; a stream where the two differ is run a second time linearly. */
+static void pkl_straddle(pkl_vm *vm, const char *what)
 {
-	return pkl_fail(vm, MS_ERR_TRUNCATED, "pickle data was truncated (%s of %s)", what,
-	                pkl_ops[vm->d[vm->op_off]].name);
+	vm->straddled = true;
+	if (vm->quiet || vm->straddles >= PKL_MAX_STRADDLE_FINDINGS) return;
+	vm->straddles++;
+	ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-FRAME-STRADDLE", MS_SEV_MEDIUM, NULL,
+	               NULL, "%s of %s crosses the end of its FRAME: pickle.load(file) skips the %zu "
+	               "bytes left in the frame, pickle.loads(bytes) reads through (both are analysed)",
+	               what, pkl_ops[vm->d[vm->op_off]].name, vm->frame_end - vm->pos);
+	pkl_note(vm, "crosses frame end at %zu", vm->frame_end);
+}
+
+/* Makes n bytes readable at vm->pos. */
+static ms_err pkl_want(pkl_vm *vm, size_t n, const char *what)
+{
+	if (vm->in_frame) {
+		if (n <= vm->frame_end - vm->pos) return MS_OK;
+		if (vm->pos < vm->frame_end) {
+			pkl_straddle(vm, what);
+			if (!vm->linear) vm->pos = vm->frame_end;
+		}
+		vm->in_frame = false;
+	}
+	if (n > vm->len - vm->pos)
+		return pkl_fail(vm, MS_ERR_TRUNCATED,
+		                "pickle data was truncated (%s of %s needs %zu bytes, %zu left)", what,
+		                pkl_ops[vm->d[vm->op_off]].name, n, vm->len - vm->pos);
+	return MS_OK;
 }
 
 static ms_err pkl_line(pkl_vm *vm, const uint8_t **p, size_t *n)
 {
+	if (vm->in_frame) {
+		const uint8_t *nl = memchr(vm->d + vm->pos, '\n', vm->frame_end - vm->pos);
+		if (!nl) {
+			if (vm->pos < vm->frame_end) {
+				pkl_straddle(vm, "text line");
+				if (!vm->linear) vm->pos = vm->frame_end;
+			}
+			vm->in_frame = false;
+		}
+	}
 	const uint8_t *start = vm->d + vm->pos;
 	const uint8_t *nl = memchr(start, '\n', vm->len - vm->pos);
-	if (!nl) return pkl_trunc(vm, "text line");
+	if (!nl)
+		return pkl_fail(vm, MS_ERR_TRUNCATED, "pickle data was truncated (text line of %s has no "
+		                "newline)", pkl_ops[vm->d[vm->op_off]].name);
 	*p = start;
 	*n = (size_t)(nl - start);
 	vm->pos += *n + 1;
@@ -1221,7 +1268,8 @@ static ms_err pkl_line(pkl_vm *vm, const uint8_t **p, size_t *n)
 
 static ms_err pkl_fixed(pkl_vm *vm, size_t n, const uint8_t **p)
 {
-	if (n > vm->len - vm->pos) return pkl_trunc(vm, "argument");
+	ms_err rc = pkl_want(vm, n, "argument");
+	if (rc != MS_OK) return rc;
 	*p = vm->d + vm->pos;
 	vm->pos += n;
 	return MS_OK;
@@ -1229,10 +1277,9 @@ static ms_err pkl_fixed(pkl_vm *vm, size_t n, const uint8_t **p)
 
 static ms_err pkl_counted(pkl_vm *vm, uint64_t n, pkl_arg *a)
 {
-	if (n > vm->len - vm->pos)
-		return pkl_fail(vm, MS_ERR_TRUNCATED,
-		                "pickle data was truncated (%s needs %llu bytes, %zu left)",
-		                pkl_ops[vm->d[vm->op_off]].name, (unsigned long long)n, vm->len - vm->pos);
+	if (n > vm->len) n = vm->len + 1; /* cannot be there; keeps size_t exact */
+	ms_err rc = pkl_want(vm, (size_t)n, "data");
+	if (rc != MS_OK) return rc;
 	a->p = vm->d + vm->pos;
 	a->n = (size_t)n;
 	vm->pos += (size_t)n;
@@ -1467,7 +1514,14 @@ static ms_err pkl_op_setitems(pkl_vm *vm, size_t x, const char *what)
 		kv = &d->u.obj.kv;
 		break;
 	case PV_GLOBAL: pkl_method_on(vm, d, "__setitem__"); break;
-	case PV_LIST: case PV_BYTEARRAY: case PV_PERSID: case PV_BUFFER: break;
+	case PV_LIST: case PV_BYTEARRAY:
+		/* list[key] = value: only int keys (an index) can work */
+		for (size_t i = x; i < len; i += 2)
+			if (pkl_is_const(vm->stack[i]) && vm->stack[i]->kind != PV_INT &&
+			    vm->stack[i]->kind != PV_BOOL && vm->stack[i]->kind != PV_BIGINT)
+				return pkl_fail(vm, MS_ERR_MALFORMED, "%s on a list with a non-integer key", what);
+		break;
+	case PV_PERSID: case PV_BUFFER: break;
 	default:
 		return pkl_fail(vm, MS_ERR_MALFORMED, "%s on an object that does not support item "
 		                "assignment", what);
@@ -1541,6 +1595,10 @@ static ms_err pkl_op_stack_global(pkl_vm *vm)
 	if (mod->kind == PV_STR && name->kind == PV_STR)
 		return pkl_push(vm, pkl_global(vm, mod->u.s.p, mod->u.s.len, name->u.s.p, name->u.s.len,
 		                               "STACK_GLOBAL"));
+	/* a constant of another type (bytes, int, ...) makes CPython raise; a computed value
+	 * (call result, persistent id) may be a str at load time */
+	if ((pkl_is_const(mod) && mod->kind != PV_STR) || (pkl_is_const(name) && name->kind != PV_STR))
+		return pkl_fail(vm, MS_ERR_MALFORMED, "STACK_GLOBAL requires str");
 	return pkl_push(vm, pkl_global_unresolved(vm, mod, name));
 }
 
@@ -1579,17 +1637,21 @@ static ms_err pkl_op_ext(pkl_vm *vm, int64_t code)
 
 static ms_err pkl_op_frame(pkl_vm *vm, uint64_t n)
 {
+	if (vm->in_frame && n <= vm->frame_end - vm->pos) {
+		/* load_frame reads the frame from the current buffer and rewinds: nothing changes */
+		pkl_note(vm, "inside the current frame");
+		return MS_OK;
+	}
+	if (vm->in_frame && vm->pos < vm->frame_end) {
+		pkl_straddle(vm, "FRAME");
+		if (!vm->linear) vm->pos = vm->frame_end;
+	}
+	vm->in_frame = false;
 	if (n > vm->len - vm->pos)
 		return pkl_fail(vm, MS_ERR_TRUNCATED,
 		                "pickle data was truncated (FRAME of %llu bytes, %zu left)",
 		                (unsigned long long)n, vm->len - vm->pos);
-	if (vm->in_frame && vm->op_off < vm->frame_end && vm->straddles < PKL_MAX_STRADDLE_FINDINGS) {
-		vm->straddles++;
-		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-FRAME-STRADDLE", MS_SEV_MEDIUM, NULL,
-		               NULL, "a new FRAME begins before the end of the current frame (the C "
-		               "unpickler loads this, pickle.py and pickletools refuse it)");
-	}
-	vm->in_frame = true;
+	vm->in_frame = n > 0;
 	vm->frame_end = vm->pos + (size_t)n;
 	pkl_note(vm, "frame ends at %zu", vm->frame_end);
 	return MS_OK;
@@ -1600,6 +1662,9 @@ static ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
 {
 	vm->op_off = vm->pos;
 	vm->note[0] = 0;
+	ms_err rc = pkl_want(vm, 1, "opcode");
+	if (rc != MS_OK) return rc;
+	vm->op_off = vm->pos;
 	uint8_t code = vm->d[vm->pos++];
 	const pkl_opinfo *oi = &pkl_ops[code];
 	if (!oi->known) {
@@ -1613,15 +1678,7 @@ static ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
 		                (size_t)MS_MAX_PKL_OPS);
 	pkl_arg a;
 	memset(&a, 0, sizeof a);
-	ms_err rc = pkl_read_arg(vm, oi->arg, &a);
-	if (rc == MS_OK && vm->in_frame && vm->op_off < vm->frame_end && vm->pos > vm->frame_end &&
-	    code != PKL_FRAME && vm->straddles < PKL_MAX_STRADDLE_FINDINGS) {
-		vm->straddles++;
-		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-FRAME-STRADDLE", MS_SEV_MEDIUM, NULL,
-		               NULL, "%s crosses the end of its FRAME (the C unpickler loads this, "
-		               "pickle.py and pickletools refuse it: scanners built on them disagree)",
-		               oi->name);
-	}
+	rc = pkl_read_arg(vm, oi->arg, &a);
 	if (rc == MS_OK && vm->weights_only && !(oi->flags & OPF_WO) && !vm->wo_op_seen[code]) {
 		vm->wo_op_seen[code] = true;
 		pkl_wo(vm, "opcode %s is not supported", oi->name);
@@ -1880,7 +1937,7 @@ static ms_err pkl_exec(pkl_vm *vm, pv **root)
 		if ((rc = pkl_step(vm, &stop, root)) != MS_OK) break;
 	}
 	pkl_flush_globals(vm);
-	if (vm->max_proto >= 0 && rc == MS_OK)
+	if (vm->max_proto >= 0 && rc == MS_OK && !vm->quiet)
 		ms_job_finding(vm->job, vm->src, start, "MS-PKL-PROTO", MS_SEV_INFO, NULL, NULL,
 		               "pickle protocol %d", vm->proto);
 	return rc;
@@ -1909,6 +1966,29 @@ static void pkl_vm_free(pkl_vm *vm)
 	free(vm->gl);
 	free(vm->sbuf);
 	pkl_sset_free(&vm->unknown_seen);
+}
+
+/* Runs up to max pickles from `from` again, reading linearly (pickle.loads of the bytes):
+ * findings only, errors ignored. Used where the file reading and the bytes reading differ. */
+static void pkl_second_look(pkl_vm *vm, size_t from, size_t max)
+{
+	bool dis = vm->dis;
+	size_t pos = vm->pos;
+	vm->dis = false;
+	vm->quiet = true;
+	vm->linear = true;
+	vm->pos = from;
+	for (size_t i = 0; i < max && vm->pos < vm->len; i++) {
+		pv *r = NULL;
+		if (pkl_exec(vm, &r) != MS_OK) break;
+	}
+	vm->dis = dis;
+	vm->quiet = false;
+	vm->linear = false;
+	vm->pos = pos;
+	vm->in_frame = false;
+	vm->err = MS_OK;
+	vm->err_msg[0] = 0;
 }
 
 static ms_err pkl_report(pkl_vm *vm)
@@ -1962,12 +2042,23 @@ ms_err pkl_run(ms_job *job, const ms_src *src, ms_arena *arena, pkl_stream *out)
 			ms_job_finding(job, src, start, "MS-PKL-MULTIPLE", MS_SEV_MEDIUM, NULL, NULL,
 			               "several pickles back to back in one stream (a loader calling "
 			               "pickle.load repeatedly runs each)");
+		if (vm.in_frame && vm.pos < vm.frame_end) {
+			/* pickle.load(file) has read the whole frame: the next load starts at its end,
+			 * while a loader given the rest of the bytes runs what follows the STOP. */
+			ms_job_finding(job, src, vm.pos, "MS-PKL-FRAME-STRADDLE", MS_SEV_MEDIUM, NULL, NULL,
+			               "%zu bytes after STOP inside a FRAME: skipped by pickle.load(file), "
+			               "run by a loader reading the rest of the bytes (both are analysed)",
+			               vm.frame_end - vm.pos);
+			pkl_second_look(&vm, vm.pos, MS_MAX_PKL_STREAMS);
+			vm.pos = vm.frame_end;
+		}
 		if (out) out->consumed = vm.pos;
 		if (vm.pos >= vm.len) {
 			complete = true;
 			break;
 		}
 	}
+	if (vm.straddled) pkl_second_look(&vm, 0, MS_MAX_PKL_STREAMS);
 	if (out) {
 		out->roots = roots;
 		out->nroots = nroots;
@@ -1993,6 +2084,9 @@ ms_err pkl_run_one(ms_job *job, const ms_src *src, ms_arena *arena, pv **root, s
 	pv *r = NULL;
 	ms_err rc = pkl_exec(&vm, &r);
 	if (rc != MS_OK) rc = pkl_report(&vm);
+	size_t end = vm.pos;
+	if (vm.straddled) pkl_second_look(&vm, 0, 1);
+	vm.pos = end;
 	if (root) *root = rc == MS_OK ? r : NULL;
 	if (consumed) *consumed = vm.pos;
 	pkl_vm_free(&vm);

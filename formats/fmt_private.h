@@ -43,4 +43,7 @@ ms_err fmt_decompress(ms_job *job, const ms_src *src, uint64_t off, fd_kind kind
                       const uint8_t *in, size_t inlen, size_t hint, uint8_t **out,
                       size_t *outlen, size_t *consumed);
 
+/* Name of the reader that would take src, or NULL if none would (formats.c). */
+const char *fmt_recognise(const ms_src *src);
+
 #endif

@@ -24,6 +24,7 @@
 #include "../scanner/bytes.h"
 #include "../scanner/limits.h"
 #include "../scanner/pickle_private.h"
+#include "torch_private.h"
 #include "zip_private.h"
 
 #define TZ_BID 40u
@@ -41,13 +42,6 @@ static unsigned tz_bid(const uint8_t *p, size_t len)
 }
 
 /* ---- storage references collected from data.pkl --------------------------------------- */
-
-typedef struct tz_storage {
-	const char *key;
-	size_t klen;
-	uint64_t nbytes;  /* UINT64_MAX when the element size is unknown */
-	bool seen;        /* a data/ record exists */
-} tz_storage;
 
 typedef struct tz_walk {
 	tz_storage *s;
@@ -125,7 +119,8 @@ static void tz_add_storage(tz_walk *w, const pv *pid)
 		w->s = ns;
 		w->cap = nc;
 	}
-	w->s[w->n++] = (tz_storage){(const char *)t[2]->u.s.p, t[2]->u.s.len, nbytes, false};
+	w->s[w->n++] = (tz_storage){(const char *)t[2]->u.s.p, t[2]->u.s.len, (uint64_t)t[4]->u.i,
+	                            (unsigned)es, nbytes, false};
 }
 
 /* Iterative walk over the value graph (explicit stack: depth is attacker-controlled). */
@@ -179,6 +174,23 @@ static void tz_collect(tz_walk *w, pv *const *roots, size_t nroots)
 	}
 #undef TZ_PUSH
 	free(st);
+}
+
+bool tz_collect_storages(pv *const *roots, size_t nroots, tz_storage **out, size_t *nout)
+{
+	tz_walk w;
+	memset(&w, 0, sizeof w);
+	tz_collect(&w, roots, nroots);
+	free(w.seen);
+	if (w.overflow) {
+		free(w.s);
+		*out = NULL;
+		*nout = 0;
+		return false;
+	}
+	*out = w.s;
+	*nout = w.n;
+	return true;
 }
 
 /* ---- the reader ------------------------------------------------------------------------ */
@@ -251,10 +263,8 @@ static void tz_scan_pickle(tz_ctx *t, size_t i, bool is_data)
 	tz_note(t, rc);
 	tz_note(t, ms_job_yara(t->job, &m, "pickle"));
 	if (rc == MS_OK && ps.roots) {
-		tz_walk w;
-		memset(&w, 0, sizeof w);
-		tz_collect(&w, ps.roots, ps.nroots);
-		if (!w.overflow) {
+		struct { tz_storage *s; size_t n; } w;
+		if (tz_collect_storages(ps.roots, ps.nroots, &w.s, &w.n)) {
 			for (size_t s = 0; s < w.n; s++) {
 				size_t found = SIZE_MAX;
 				for (size_t r = 0; r < t->nrecords; r++) {
@@ -302,7 +312,6 @@ static void tz_scan_pickle(tz_ctx *t, size_t i, bool is_data)
 			}
 		}
 		free(w.s);
-		free(w.seen);
 	}
 	ms_arena_free(arena);
 	free(owned);

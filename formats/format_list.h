@@ -4,4 +4,8 @@
 MS_FORMAT(safetensors)
 MS_FORMAT(torchzip)
 MS_FORMAT(zip)
+MS_FORMAT(torchlegacy)
+MS_FORMAT(npy)
+MS_FORMAT(archive)
+MS_FORMAT(joblib)
 MS_FORMAT(pickle)

@@ -2,6 +2,7 @@
 /* Copyright (c) 2026 The mscan authors */
 #include "format.h"
 #include "../scanner/limits.h"
+#include "fmt_private.h"
 
 static const ms_format *const fmt_all[] = {
 #define MS_FORMAT(n) &ms_format_##n,
@@ -21,6 +22,12 @@ static const ms_format *fmt_pick(const ms_src *src)
 		}
 	}
 	return best;
+}
+
+const char *fmt_recognise(const ms_src *src)
+{
+	const ms_format *f = fmt_pick(src);
+	return f ? f->name : NULL;
 }
 
 ms_err ms_job_scan_blob(ms_job *job, const ms_src *src)

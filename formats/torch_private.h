@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Copyright (c) 2026 The mscan authors */
+/* Storage references collected from a PyTorch pickle (zip and legacy readers). */
+#ifndef MSCAN_TORCH_PRIVATE_H
+#define MSCAN_TORCH_PRIVATE_H
+#ifndef MSCAN_BUILD
+#error "private header"
+#endif
+
+#include "../scanner/pickle_private.h"
+
+typedef struct tz_storage {
+	const char *key;  /* persistent id key (borrowed from the pickle arena) */
+	size_t klen;
+	uint64_t numel;   /* as pickled: elements (typed classes) or bytes (UntypedStorage) */
+	unsigned es;      /* element size, 0 when the storage class is unknown */
+	uint64_t nbytes;  /* numel * es, UINT64_MAX when unknown or overflowing */
+	bool seen;
+} tz_storage;
+
+/* Collects every ('storage', cls, key, location, numel[, view]) persistent id reachable from
+ * roots, first reference per key. *out is malloc'ed (caller frees). Returns false when the
+ * value graph is too large to walk or memory runs out. */
+bool tz_collect_storages(pv *const *roots, size_t nroots, tz_storage **out, size_t *nout);
+
+#endif

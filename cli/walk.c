@@ -73,11 +73,51 @@ static int walk_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Walks one folder argument; found files go to out, sorted. */
+/* A file found while walking, before links and hard links are deduplicated. */
+typedef struct walk_cand {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	int is_link, dangling;
+} walk_cand;
+
+typedef struct walk_cands {
+	walk_cand *v;
+	size_t n, cap;
+} walk_cands;
+
+static int walk_cand_push(walk_cands *c, const char *path, const struct stat *st, int is_link,
+                          int dangling)
+{
+	if (c->n == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 256;
+		walk_cand *p = realloc(c->v, nc * sizeof *p);
+		if (!p) return -1;
+		c->v = p;
+		c->cap = nc;
+	}
+	walk_cand x = {strdup(path), dangling ? 0 : st->st_dev, dangling ? 0 : st->st_ino, is_link,
+	               dangling};
+	if (!x.path) return -1;
+	c->v[c->n++] = x;
+	return 0;
+}
+
+/* Real files claim their inode before links to them do, then by path: which name of a file
+ * is reported must not depend on readdir order. */
+static int walk_cand_claim_order(const void *a, const void *b)
+{
+	const walk_cand *x = a, *y = b;
+	if (x->is_link != y->is_link) return x->is_link - y->is_link;
+	return strcmp(x->path, y->path);
+}
+
+/* Walks one folder argument; found files go to out, sorted by path. */
 static int walk_dir(const char *root, const walk_opts *o, walk_list *out, walk_seen *seen,
                     size_t *errors)
 {
 	walk_list dirs = {0}, files = {0};
+	walk_cands cands = {0};
 	int rc = 0;
 	if (walk_push(&dirs, root)) return -1;
 	size_t rootlen = strlen(root);
@@ -99,30 +139,35 @@ static int walk_dir(const char *root, const walk_opts *o, walk_list *out, walk_s
 			snprintf(p, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
 			const char *rel = p + rootlen + (p[rootlen] == '/');
 			struct stat lst, st;
-			if (lstat(p, &lst) != 0) { free(p); continue; } /* vanished: nothing to scan */
-			int is_link = S_ISLNK(lst.st_mode);
-			if (is_link && stat(p, &st) != 0) { /* dangling link: report it */
-				rc = walk_push(&files, p);
-				free(p);
+			if (lstat(p, &lst) != 0 || walk_match(o->exclude, o->nexclude, rel, e->d_name)) {
+				free(p); /* vanished (nothing to scan) or excluded */
 				continue;
 			}
+			int is_link = S_ISLNK(lst.st_mode);
+			int dangling = is_link && stat(p, &st) != 0;
 			if (!is_link) st = lst;
-			if (walk_match(o->exclude, o->nexclude, rel, e->d_name)) { free(p); continue; }
-			if (S_ISDIR(st.st_mode)) {
+			if (!dangling && S_ISDIR(st.st_mode)) {
 				if (!is_link && walk_seen_add(seen, st.st_dev, st.st_ino) == 1)
 					rc = walk_push(&dirs, p);
 			} else if (o->ninclude == 0 || walk_match(o->include, o->ninclude, rel, e->d_name)) {
-				int fresh = walk_seen_add(seen, st.st_dev, st.st_ino);
-				if (fresh < 0) rc = -1;
-				else if (fresh) rc = walk_push(&files, p);
+				/* a dangling link is kept so that the scan reports it */
+				rc = walk_cand_push(&cands, p, &st, is_link, dangling);
 			}
 			free(p);
 		}
 		closedir(d);
 		free(dir);
 	}
+	qsort(cands.v, cands.n, sizeof *cands.v, walk_cand_claim_order);
+	for (size_t i = 0; i < cands.n && rc == 0; i++) {
+		int fresh = cands.v[i].dangling ? 1 : walk_seen_add(seen, cands.v[i].dev, cands.v[i].ino);
+		if (fresh < 0) rc = -1;
+		else if (fresh) rc = walk_push(&files, cands.v[i].path);
+	}
 	qsort(files.paths, files.n, sizeof *files.paths, walk_cmp);
 	for (size_t i = 0; i < files.n && rc == 0; i++) rc = walk_push(out, files.paths[i]);
+	for (size_t i = 0; i < cands.n; i++) free(cands.v[i].path);
+	free(cands.v);
 	walk_list_free(&files);
 	walk_list_free(&dirs);
 	return rc;

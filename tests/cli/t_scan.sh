@@ -8,7 +8,7 @@ cd "$TMP"
 # Usage and help
 expect_exit 0 "$MSCAN" --help
 expect_exit 0 "$MSCAN" scan --help
-expect_grep -- '--fail-on' last.out
+expect_grep 'fail-on' last.out
 expect_exit 0 "$MSCAN" dis --help
 expect_exit 0 "$MSCAN" --version
 expect_grep '^mscan [0-9]+\.[0-9]+\.[0-9]+ \(libyara' last.out
@@ -22,7 +22,7 @@ expect_exit 2 "$MSCAN" nosuchcommand
 
 # A clean protocol 2 pickle of plain data, a malicious one, an unrecognised file
 printf '\x80\x02}q\x00X\x01\x00\x00\x00aq\x01K\x01s.' > clean.pkl
-printf '\x80\x02cposix\nsystem\nq\x00X\x0b\x00\x00\x00echo pwnedq\x01\x85q\x02Rq\x03.' > evil.pkl
+printf '\x80\x02cposix\nsystem\nq\x00X\x0a\x00\x00\x00echo pwnedq\x01\x85q\x02Rq\x03.' > evil.pkl
 printf 'hello, this is not a model\n' > notes.bin
 expect_exit 0 "$MSCAN" scan clean.pkl
 expect_exit 1 "$MSCAN" scan evil.pkl
@@ -73,7 +73,7 @@ mkdir -p tree/a/b tree/skip elsewhere
 cp evil.pkl tree/a/b/evil.pkl
 cp clean.pkl tree/a/clean.pkl
 cp evil.pkl elsewhere/linked.pkl
-ln -s ../elsewhere/linked.pkl tree/a/link.pkl
+ln -s ../../elsewhere/linked.pkl tree/a/link.pkl
 ln -s ../elsewhere tree/dirlink
 ln -s b/evil.pkl tree/a/same-inode.pkl
 cp evil.pkl tree/skip/evil.pkl

@@ -123,7 +123,7 @@ static void pol_map_free(pol_map *m)
 
 /* ---- parsing the embedded lists -------------------------------------------------------- */
 
-#define POL_MAX_TOK 4
+#define POL_MAX_TOK 8
 #define POL_LINE 1024
 
 /* Splits a line into whitespace-separated tokens (in place). Returns the count. */

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Copyright (c) 2026 The mscan authors */
+/* The policy: exact allowlist, denylist over every dotted component, compat renames, user
+ * JSON policy files (deny wins, built-in denies cannot be allowed, clear errors). */
+#include "test.h"
+
+#include <unistd.h>
+
+#include "scanner/policy_private.h"
+
+static ms_policy *pol;
+
+static int setup(void **state)
+{
+	(void)state;
+	pol = ms_policy_new_builtin();
+	return pol ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ms_policy_free(pol);
+	return 0;
+}
+
+static void test_allow_exact(void **state)
+{
+	(void)state;
+	assert_int_equal(ms_policy_check(pol, "collections", "OrderedDict"), MS_VERDICT_ALLOW);
+	assert_int_equal(ms_policy_check(pol, "torch._utils", "_rebuild_tensor_v2"), MS_VERDICT_ALLOW);
+	assert_int_equal(ms_policy_check(pol, "torch", "float32"), MS_VERDICT_ALLOW);
+	assert_int_equal(ms_policy_check(pol, "torch.cuda", "HalfStorage"), MS_VERDICT_ALLOW);
+	assert_int_equal(ms_policy_check(pol, "numpy.core.multiarray", "_reconstruct"), MS_VERDICT_ALLOW);
+	/* exact: no prefix or suffix matches */
+	assert_int_equal(ms_policy_check(pol, "torch", "Size.x"), MS_VERDICT_UNKNOWN);
+	assert_int_equal(ms_policy_check(pol, "collections", "OrderedDic"), MS_VERDICT_UNKNOWN);
+	assert_int_equal(ms_policy_check(pol, "sklearn.tree", "DecisionTreeClassifier"), MS_VERDICT_UNKNOWN);
+	assert_int_equal(ms_policy_check(pol, "torch", "load"), MS_VERDICT_DENY);
+	assert_true(ms_policy_weights_only_allowed(pol, "torch", "FloatStorage"));
+	assert_false(ms_policy_weights_only_allowed(pol, "numpy", "ndarray"));
+}
+
+static void test_deny_components(void **state)
+{
+	(void)state;
+	assert_int_equal(ms_policy_check(pol, "os", "system"), MS_VERDICT_DENY);
+	assert_int_equal(ms_policy_check(pol, "os.path", "join"), MS_VERDICT_DENY);
+	assert_int_equal(ms_policy_check(pol, "posix", "system"), MS_VERDICT_DENY);
+	assert_int_equal(ms_policy_check(pol, "builtins", "eval"), MS_VERDICT_DENY);
+	assert_int_equal(ms_policy_check(pol, "builtins", "eval.__call__"), MS_VERDICT_DENY);
+	assert_int_equal(ms_policy_check(pol, "builtins", "getattr"), MS_VERDICT_DENY);
+	assert_int_equal(ms_policy_check(pol, "numpy", "prod.os.system"), MS_VERDICT_DENY);
+	assert_int_equal(ms_policy_check(pol, "collections", "OrderedDict.__init__.__globals__"),
+	                 MS_VERDICT_DENY);
+	assert_int_equal(ms_policy_check(pol, "torch.hub", "load"), MS_VERDICT_DENY);
+	assert_int_equal(ms_policy_check(pol, "torch", "hub.load"), MS_VERDICT_DENY);
+	assert_int_equal(ms_policy_check(pol, "fickling.analysis", "x"), MS_VERDICT_DENY);
+	assert_int_equal(ms_policy_check(pol, "mscan", "x"), MS_VERDICT_DENY);
+	assert_int_equal(ms_policy_check(pol, "subprocess", "Popen"), MS_VERDICT_DENY);
+	/* a module that merely contains a denied word is not denied */
+	assert_int_equal(ms_policy_check(pol, "scipy.signal._arraytools", "x"), MS_VERDICT_UNKNOWN);
+	assert_int_equal(ms_policy_check(pol, "osx", "thing"), MS_VERDICT_UNKNOWN);
+}
+
+static void test_compat(void **state)
+{
+	(void)state;
+	const char *m, *n;
+	assert_true(ms_policy_compat_map(pol, "__builtin__", "eval", &m, &n));
+	assert_string_equal(m, "builtins");
+	assert_string_equal(n, "eval");
+	assert_true(ms_policy_compat_map(pol, "__builtin__", "xrange", &m, &n));
+	assert_string_equal(m, "builtins");
+	assert_string_equal(n, "range");
+	assert_true(ms_policy_compat_map(pol, "copy_reg", "_reconstructor", &m, &n));
+	assert_string_equal(m, "copyreg");
+	assert_true(ms_policy_compat_map(pol, "commands", "getoutput", &m, &n));
+	assert_string_equal(m, "subprocess");
+	assert_false(ms_policy_compat_map(pol, "collections", "OrderedDict", &m, &n));
+	assert_string_equal(m, "collections");
+}
+
+static const char *t_write(const char *text)
+{
+	static char path[64];
+	snprintf(path, sizeof path, "/tmp/mscan-policy-%d.json", (int)getpid());
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void test_json(void **state)
+{
+	(void)state;
+	char err[512];
+	ms_policy *p = ms_policy_new_builtin();
+	const char *path = t_write("{\"allow\": [\"mylib.models Net\", \"mylib.bad thing\"],"
+	                           " \"deny\": [\"mylib.bad *\"], \"severity\": {\"MS-PKL-PROTO\": \"low\"}}");
+	assert_int_equal(ms_policy_load_json(p, path, err, sizeof err), MS_OK);
+	assert_int_equal(ms_policy_check(p, "mylib.models", "Net"), MS_VERDICT_ALLOW);
+	assert_int_equal(ms_policy_check(p, "mylib.bad", "thing"), MS_VERDICT_DENY); /* deny wins */
+	assert_int_equal(ms_policy_severity_override(p, "MS-PKL-PROTO"), MS_SEV_LOW);
+	assert_int_equal(ms_policy_severity_override(p, "MS-PKL-EXT"), -1);
+	/* a built-in deny entry cannot be allowed */
+	path = t_write("{\"allow\": [\"os system\"]}");
+	assert_int_equal(ms_policy_load_json(p, path, err, sizeof err), MS_ERR_MALFORMED);
+	assert_non_null(strstr(err, "built-in denylist"));
+	assert_non_null(strstr(err, path));
+	path = t_write("{\"allow\": [\"torch *\"]}");
+	assert_int_equal(ms_policy_load_json(p, path, err, sizeof err), MS_ERR_MALFORMED);
+	path = t_write("{\"allow\": [");
+	assert_int_equal(ms_policy_load_json(p, path, err, sizeof err), MS_ERR_MALFORMED);
+	assert_non_null(strstr(err, path));
+	path = t_write("{\"alow\": []}");
+	assert_int_equal(ms_policy_load_json(p, path, err, sizeof err), MS_ERR_MALFORMED);
+	path = t_write("{\"severity\": {\"MS-PKL-EXT\": \"severe\"}}");
+	assert_int_equal(ms_policy_load_json(p, path, err, sizeof err), MS_ERR_MALFORMED);
+	unlink(path);
+	assert_int_equal(ms_policy_load_json(p, "/nonexistent/p.json", err, sizeof err), MS_ERR_IO);
+	assert_non_null(strstr(err, "/nonexistent/p.json"));
+	ms_policy_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_allow_exact),
+		cmocka_unit_test(test_deny_components),
+		cmocka_unit_test(test_compat),
+		cmocka_unit_test(test_json),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

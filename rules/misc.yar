@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright (c) 2026 The mscan authors
+// Crypto miners, network indicators in pickle constants, and markers of public pickle
+// exploit kits and scanner-bypass proofs of concept.
+
+rule crypto_miner
+{
+	meta:
+		id = "MS-YARA-crypto_miner"
+		severity = "high"
+		description = "crypto-miner pool URL or miner tool (stratum+tcp, xmrig, minerd, cryptonight)"
+		reference = "https://github.com/xmrig/xmrig/blob/master/doc/CPU.md"
+	strings:
+		$stratum = /stratum[0-9]?\+(tcp|ssl|tls):\/\// nocase
+		$xmrig = "xmrig" nocase fullword
+		$minerd = "minerd" fullword
+		$cn = "cryptonight" nocase fullword
+		$donate = "--donate-level"
+	condition:
+		$stratum or (kind != "data" and any of ($xmrig, $minerd, $cn, $donate))
+}
+
+rule url_in_pickle
+{
+	meta:
+		id = "MS-YARA-url_in_pickle"
+		severity = "low"
+		description = "URL in a pickle constant (model weights name no URLs; loaders that fetch do)"
+		reference = "https://jfrog.com/blog/data-scientists-targeted-by-malicious-hugging-face-ml-models-with-silent-backdoor/"
+	strings:
+		$u = /(https?|ftps?):\/\/[A-Za-z0-9][A-Za-z0-9.\-]{2,252}(:[0-9]{1,5})?(\/|[^A-Za-z0-9.\-:]|$)/
+	condition:
+		(kind == "pickle" or kind == "pickle-strings") and $u
+}
+
+rule ipv4_in_pickle
+{
+	meta:
+		id = "MS-YARA-ipv4_in_pickle"
+		severity = "low"
+		description = "raw IPv4 address as a pickle string constant (connect-back target)"
+		reference = "https://jfrog.com/blog/data-scientists-targeted-by-malicious-hugging-face-ml-models-with-silent-backdoor/"
+	strings:
+		// SHORT_BINUNICODE / protocol 0 UNICODE constant holding exactly an address
+		$b = /\x8c[\x07-\x0f]([0-9]{1,3}\.){3}[0-9]{1,3}\x94/
+		$v = /\nV([0-9]{1,3}\.){3}[0-9]{1,3}\n/
+		// decoded constants are joined with newlines
+		$s = /\n([0-9]{1,3}\.){3}[0-9]{1,3}(:[0-9]{1,5})?\n/
+	condition:
+		((kind == "pickle" and ($b or $v)) or (kind == "pickle-strings" and ($s or $s at 0)))
+}
+
+rule pickle_injected_before_proto
+{
+	meta:
+		id = "MS-YARA-pickle_injected_before_proto"
+		severity = "critical"
+		description = "call injected ahead of the PROTO opcode (fickling --inject, pickle_injector)"
+		reference = "https://github.com/trailofbits/fickling/blob/master/fickling/fickle.py"
+	strings:
+		$g = /^c[A-Za-z_][A-Za-z0-9_.]{0,64}\n[A-Za-z_][A-Za-z0-9_.]{0,64}\n\(/
+		$p = /(tR|\x85R|\x86R|\x87R)(0|\x94)?\x80[\x02-\x05]/
+	condition:
+		kind == "pickle" and $g at 0 and $p and @p[1] < 0x100000
+}
+
+rule pickle_poc_markers
+{
+	meta:
+		id = "MS-YARA-pickle_poc_markers"
+		severity = "high"
+		description = "strings of public malicious-pickle proofs of concept and generators"
+		reference = "https://github.com/trailofbits/fickling/blob/master/example/numpy_poc.py"
+	strings:
+		$a = "Never trust a pickle" nocase
+		$b = "Now I can run malicious code" nocase
+		$c = "pickle_inject" fullword
+		$d = "EvilPickle" fullword
+		$e = "malicious_pickle" nocase fullword
+		$f = "__reduce__ exploit" nocase
+	condition:
+		(kind == "pickle" or kind == "pickle-strings" or kind == "member") and any of them
+}
+
+rule pickle_scanner_bypass_gadgets
+{
+	meta:
+		id = "MS-YARA-pickle_scanner_bypass_gadgets"
+		severity = "high"
+		description = "global used by published picklescan/ModelScan bypasses (pkgutil.resolve_name, pip.main, ...)"
+		reference = "https://arxiv.org/abs/2508.19774"
+	strings:
+		$resolve = /(cpkgutil\nresolve_name\n|\x8c\x07pkgutil\x94?\x8c\x0cresolve_name\x94?\x93)/
+		$pip = /(cpip(\._internal)?\nmain\n|\x8c\x03pip\x94?\x8c\x04main\x94?\x93)/
+		$ensurepip = /(censurepip\n_run_pip\n|\x8c\x09ensurepip\x94?\x8c\x08_run_pip\x94?\x93)/
+		$idle = /(cidlelib\.[a-z]{3,20}\n|\x8c[\x0c-\x1c]idlelib\.[a-z]{3,20}\x94?\x8c)/
+		$asyncio = "_UnixSubprocessTransport"
+		$runpy = /(crunpy\n_run_(code|module_code)\n|\x8c\x05runpy\x94?\x8c[\x09\x10]_run_(code|module_code)\x94?\x93)/
+	condition:
+		kind == "pickle" and any of them
+}

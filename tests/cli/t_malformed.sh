@@ -117,6 +117,11 @@ for f in doc["files"]:
     allowed, rel = want[name]
     code = {"clean": "0", "findings": "1", "error": "2"}[f["verdict"]]
     why = []
+    # A complete pickle followed by an incomplete one: the spec makes bytes after the final
+    # STOP a medium finding (MS-PKL-TRAILING), so a clean exit is right when it is reported.
+    trailing = any(x["rule_id"] == "MS-PKL-TRAILING" for x in f["findings"])
+    if code == "0" and allowed != "1" and trailing:
+        allowed += "0"
     if code not in allowed:
         why.append("verdict %s (exit %s), want exit in {%s}" % (f["verdict"], code, ",".join(allowed)))
     err = f.get("error")

@@ -19,5 +19,6 @@
 #include "scan.h"
 #include "report.h"
 #include "sign.h"
+#include "convert.h"
 
 #endif

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# YARA: `mscan rules list|check`, --rules, broken user rules, --no-yara, and no match over a
+# small generated benign set scanned whole (every byte, every kind).
+set -u
+. "$ROOT/tests/cli/lib.sh"
+M="$ROOT/corpus/malicious"
+
+# list: every built-in rule with id and severity
+expect_exit 0 "$MSCAN" rules list
+expect_grep '^MS-YARA-reverse_shell_dev_tcp +critical +built-in ' "$TMP/last.out"
+expect_grep '^MS-YARA-url_in_pickle +low +built-in ' "$TMP/last.out"
+n=$(grep -c '^MS-YARA-' "$TMP/last.out")
+if [ "$n" -ge 20 ]; then ok; else fail "only $n rules listed"; fi
+expect_exit 0 "$MSCAN" rules --help
+expect_exit 2 "$MSCAN" rules frobnicate
+expect_exit 2 "$MSCAN" rules check
+expect_exit 2 "$MSCAN" rules check --kind tensor "$M/yara_miner.pkl"
+
+# check: the corpus samples match their rule; the near-miss sample matches nothing
+expect_exit 1 "$MSCAN" rules check --kind pickle "$M/yara_devtcp_comment.pkl"
+expect_grep 'MS-YARA-reverse_shell_dev_tcp' "$TMP/last.out"
+expect_exit 0 "$MSCAN" rules check --kind all "$ROOT/corpus/benign/yara_near_miss.pkl"
+expect_exit 1 "$MSCAN" rules check -f json --kind pickle "$M/yara_exec_b64.pkl"
+expect_grep '"MS-YARA-pickle_exec_decoded_payload"' "$TMP/last.out"
+expect_exit 0 "$MSCAN" rules check --fail-on critical --kind pickle "$M/yara_miner.pkl"
+
+# user rules: a file and a folder add matches and show in the list
+mkdir -p "$TMP/ur"
+cat > "$TMP/ur/mine.yar" <<'R'
+rule corp_marker { meta: severity = "high" description = "internal marker" strings: $a = "CORP-SECRET-MARKER" condition: $a }
+R
+printf 'xx CORP-SECRET-MARKER xx\n' > "$TMP/marked.bin"
+expect_exit 0 "$MSCAN" rules check "$TMP/marked.bin"
+expect_exit 1 "$MSCAN" rules check --rules "$TMP/ur/mine.yar" "$TMP/marked.bin"
+expect_grep 'MS-YARA-corp_marker' "$TMP/last.out"
+expect_exit 1 "$MSCAN" rules check --rules "$TMP/ur" "$TMP/marked.bin"
+expect_exit 0 "$MSCAN" rules list --rules "$TMP/ur"
+expect_grep '^MS-YARA-corp_marker +high +user ' "$TMP/last.out"
+
+# a broken user rule: exit 2, message names the file and line
+printf 'rule ok { condition: true }\nrule broken {\n  condition: $nope\n}\n' > "$TMP/broken.yar"
+expect_exit 2 "$MSCAN" rules list --rules "$TMP/broken.yar"
+expect_grep "broken\.yar:[0-9]+: .*nope" "$TMP/last.err"
+printf 'rule s { meta: severity = "urgent" condition: false }\n' > "$TMP/sev.yar"
+expect_exit 2 "$MSCAN" rules list --rules "$TMP/sev.yar"
+expect_grep 'urgent' "$TMP/last.err"
+expect_exit 2 "$MSCAN" rules list --rules "$TMP/does-not-exist.yar"
+
+# scan: YARA findings on, user rules through --rules, off with --no-yara
+expect_exit 1 "$MSCAN" scan -f json "$M/yara_devtcp_comment.pkl"
+expect_grep '"MS-YARA-reverse_shell_dev_tcp"' "$TMP/last.out"
+"$MSCAN" scan -f json --no-yara "$M/yara_devtcp_comment.pkl" >"$TMP/noyara.json" 2>/dev/null
+if grep -q 'MS-YARA-' "$TMP/noyara.json"; then fail "--no-yara still ran YARA"; else ok; fi
+printf '\x80\x04\x8c\x12CORP-SECRET-MARKER\x94.' > "$TMP/marked.pkl"
+expect_exit 1 "$MSCAN" scan -f json --rules "$TMP/ur/mine.yar" "$TMP/marked.pkl"
+expect_grep '"MS-YARA-corp_marker"' "$TMP/last.out"
+expect_exit 2 "$MSCAN" scan --rules "$TMP/broken.yar" "$TMP/marked.pkl"
+expect_exit 2 "$MSCAN" scan --no-yara --rules "$TMP/ur/mine.yar" "$TMP/marked.pkl"
+
+# zero false positives: ~30 MB of real torch/numpy/sklearn/joblib files, every byte, every kind
+if "$PY" - "$TMP/benign" <<'P' 2>"$TMP/gen.err"
+import os, sys, pickle, torch, numpy as np, joblib
+from sklearn.ensemble import RandomForestClassifier
+out = sys.argv[1]; os.makedirs(out)
+g = torch.Generator().manual_seed(7)
+sd = {f"l{i}.weight": torch.randn(512, 1024, generator=g) for i in range(12)}
+sd["h"] = torch.randn(4096, generator=g).half(); sd["b"] = torch.randn(4096, generator=g).bfloat16()
+sd["u8"] = torch.randint(0, 256, (1 << 20,), dtype=torch.uint8, generator=g)
+torch.save(sd, f"{out}/model.pt")
+torch.save({k: sd[k] for k in list(sd)[:2]}, f"{out}/legacy.pt", _use_new_zipfile_serialization=False)
+rng = np.random.default_rng(7)
+np.save(f"{out}/a.npy", rng.standard_normal((256, 256)).astype(np.float32))
+np.savez_compressed(f"{out}/b.npz", x=rng.integers(0, 255, 1 << 20, dtype=np.uint8))
+X = rng.standard_normal((300, 10)); y = (X[:, 0] > 0).astype(int)
+joblib.dump(RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y), f"{out}/rf.joblib")
+with open(f"{out}/rf.pkl", "wb") as f: pickle.dump(RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y), f)
+with open(f"{out}/random.bin", "wb") as f: f.write(rng.bytes(4 << 20))
+P
+then
+	expect_exit 0 "$MSCAN" rules check --kind all "$TMP/benign"
+	expect_grep 'with findings' "$TMP/last.out"
+	expect_exit 0 "$MSCAN" scan --yara-all-bytes "$TMP/benign/model.pt"
+else
+	fail "could not generate the benign set: $(tail -1 "$TMP/gen.err")"
+fi
+t_done

@@ -384,24 +384,33 @@ static ms_err yg_report(yg_scan *s, YR_SCAN_CONTEXT *ctx, const YR_RULE *rule)
 	yg_rule_severity(rule, &sev); /* checked when compiled */
 	const char *desc = yg_meta_str(rule, "description");
 	const YR_STRING *str;
-	const YR_MATCH *first = NULL;
+	YR_MATCH first = {0};
+	bool found = false;
 	yr_rule_strings_foreach(rule, str)
 	{
-		const YR_MATCH *m;
-		yr_string_matches_foreach(ctx, str, m)
-		{
-			if (!first || m->base + m->offset < first->base + first->offset) first = m;
+		/* libyara 4.2 keeps matches in a notebook without aligning them: copy each out
+		 * rather than reading fields through a misaligned pointer (UBSan flags that). */
+		const void *p = ctx->matches[str->idx].head;
+		while (p) {
+			YR_MATCH m;
+			memcpy(&m, p, sizeof m);
+			if (!m.is_private &&
+			    (!found || m.base + m.offset < first.base + first.offset)) {
+				first = m;
+				found = true;
+			}
+			p = m.next;
 		}
 	}
-	uint64_t off = first ? (uint64_t)(first->base + first->offset) : 0;
+	uint64_t off = found ? (uint64_t)(first.base + first.offset) : 0;
 	char evidence[YG_EVIDENCE_BYTES * 4 + 8] = "";
-	if (first && first->data_length > 0) {
-		size_t n = (size_t)first->data_length;
+	if (found && first.data_length > 0) {
+		size_t n = (size_t)first.data_length;
 		if (n > YG_EVIDENCE_BYTES) n = YG_EVIDENCE_BYTES;
 		bool secret = yg_meta_true(rule, "secret");
 		if (secret && n > YG_SECRET_SHOWN) n = YG_SECRET_SHOWN;
-		ms_printable(evidence, sizeof evidence - 4, first->data, n);
-		if (secret || (size_t)first->data_length > n) strcat(evidence, "...");
+		ms_printable(evidence, sizeof evidence - 4, first.data, n);
+		if (secret || (size_t)first.data_length > n) strcat(evidence, "...");
 	}
 	size_t idlen = strlen(YG_ID_PREFIX) + strlen(rule->identifier);
 	char *id = ms_arena_alloc(s->job->arena, idlen + 1);

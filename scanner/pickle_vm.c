@@ -91,6 +91,8 @@ typedef struct pkl_vm {
 	bool linear;               /* pickle.loads(bytes) reading instead of pickle.load(file) */
 	bool quiet;                /* second look at a stream: findings only, no globals/dis */
 	bool straddled;            /* the two readings diverged somewhere */
+	size_t gl_base, gl_end;    /* job globals recorded by the primary reading */
+	pkl_sset look_seen;        /* "module\nname\nk": k-th sighting in the second look */
 	size_t nops;
 	bool weights_only, dis;
 	unsigned wo_findings, straddles;
@@ -931,6 +933,26 @@ static int pkl_verdict(pkl_vm *vm, const char *m, const char *n, const char *fm,
 	return v;
 }
 
+#define PKL_LOOK_SCAN_MAX 100000u /* globals of the first reading compared by the second */
+
+/* In the second reading, a global is listed only beyond as many times as the first reading
+ * listed it: the list is the union of both readings (what either kind of loader resolves). */
+static bool pkl_look_new(pkl_vm *vm, const char *mod, const char *name)
+{
+	if (vm->gl_end - vm->gl_base > PKL_LOOK_SCAN_MAX) return false;
+	size_t have = 0;
+	const ms_result *r = vm->job->res;
+	for (size_t i = vm->gl_base; i < vm->gl_end && i < r->nglobals; i++)
+		if (strcmp(r->globals[i].module, mod) == 0 && strcmp(r->globals[i].name, name) == 0)
+			have++;
+	for (size_t k = 1;; k++) {
+		char key[1200];
+		snprintf(key, sizeof key, "%.500s\n%.500s\n%zu", mod, name, k);
+		if (pkl_sset_add(&vm->look_seen, key)) return k > have;
+		if (k > vm->gl_end - vm->gl_base + 1) return false;
+	}
+}
+
 static pv *pkl_global(pkl_vm *vm, const uint8_t *m, size_t mlen, const uint8_t *n, size_t nlen,
                       const char *opname)
 {
@@ -949,7 +971,7 @@ static pv *pkl_global(pkl_vm *vm, const uint8_t *m, size_t mlen, const uint8_t *
 	g->u.g.use = MS_USE_REFERENCED;
 	size_t before = ms_job_global_count(vm->job);
 	g->u.g.global_idx = SIZE_MAX;
-	if (!vm->quiet) {
+	if (!vm->quiet || pkl_look_new(vm, mod, name)) {
 		if (ms_job_global(vm->job, vm->src, vm->op_off, mod, name, fm, fn, MS_USE_REFERENCED,
 		                  NULL) != MS_OK) {
 			pkl_nomem(vm);
@@ -1955,6 +1977,7 @@ static void pkl_vm_init(pkl_vm *vm, ms_job *job, const ms_src *src, ms_arena *ar
 	vm->weights_only = job->ctx->opts.weights_only != 0;
 	vm->dis = ms_job_dis_enabled(job);
 	vm->max_proto = -1;
+	vm->gl_base = ms_job_global_count(job);
 }
 
 static void pkl_vm_free(pkl_vm *vm)
@@ -1966,6 +1989,7 @@ static void pkl_vm_free(pkl_vm *vm)
 	free(vm->gl);
 	free(vm->sbuf);
 	pkl_sset_free(&vm->unknown_seen);
+	pkl_sset_free(&vm->look_seen);
 }
 
 /* Runs up to max pickles from `from` again, reading linearly (pickle.loads of the bytes):
@@ -1974,6 +1998,8 @@ static void pkl_second_look(pkl_vm *vm, size_t from, size_t max)
 {
 	bool dis = vm->dis;
 	size_t pos = vm->pos;
+	vm->gl_end = ms_job_global_count(vm->job);
+	pkl_sset_free(&vm->look_seen);
 	vm->dis = false;
 	vm->quiet = true;
 	vm->linear = true;

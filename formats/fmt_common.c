@@ -79,6 +79,17 @@ typedef struct fd_out {
 } fd_out;
 
 /* Makes room for more output, or says which cap stops it. */
+static ms_err fd_ratio(ms_job *job, const ms_src *src, uint64_t off, size_t out, size_t in)
+{
+	uint64_t cap;
+	if (out >= FMT_RATIO_FLOOR && !ms_mul_ovf(in ? in : 1, MS_MAX_INFLATE_RATIO, &cap) && out > cap)
+		return ms_job_error(job, src, off, MS_ERR_LIMIT,
+		                    "decompression ratio above %u:1 (%zu bytes from %zu): a bomb?",
+		                    MS_MAX_INFLATE_RATIO, out, in);
+	return MS_OK;
+}
+
+/* inlen: compressed bytes consumed so far (the ratio is checked as the output grows). */
 static ms_err fd_grow(ms_job *job, const ms_src *src, uint64_t off, fd_out *o, size_t inlen,
                       size_t hint)
 {
@@ -90,12 +101,8 @@ static ms_err fd_grow(ms_job *job, const ms_src *src, uint64_t off, fd_out *o, s
 		return ms_job_error(job, src, off, MS_ERR_LIMIT,
 		                    "decompressed data exceeds %zu bytes (member cap %zu, file cap %zu)",
 		                    limit, (size_t)MS_MAX_MEMBER_BYTES, (size_t)MS_MAX_INFLATE_TOTAL);
-	uint64_t ratio_cap;
-	if (o->len >= FMT_RATIO_FLOOR && !ms_mul_ovf(inlen ? inlen : 1, MS_MAX_INFLATE_RATIO, &ratio_cap) &&
-	    o->len > ratio_cap)
-		return ms_job_error(job, src, off, MS_ERR_LIMIT,
-		                    "decompression ratio above %u:1 (%zu bytes from %zu): bomb?",
-		                    MS_MAX_INFLATE_RATIO, o->len, inlen);
+	ms_err rc = fd_ratio(job, src, off, o->len, inlen);
+	if (rc != MS_OK) return rc;
 	size_t nc = o->cap ? o->cap * 2 : (hint && hint < FD_FIRST_CHUNK ? hint + 64 : FD_FIRST_CHUNK);
 	if (nc > limit) nc = limit;
 	if (nc <= o->len) nc = o->len + 1;
@@ -123,7 +130,7 @@ static ms_err fd_zlib(ms_job *job, const ms_src *src, uint64_t off, fd_kind kind
 			z.avail_in = (uInt)n;
 			ipos += n;
 		}
-		if (o->len == o->cap && (rc = fd_grow(job, src, off, o, inlen, hint)) != MS_OK) break;
+		if (o->len == o->cap && (rc = fd_grow(job, src, off, o, ipos - z.avail_in, hint)) != MS_OK) break;
 		size_t room = o->cap - o->len;
 		if (room > FD_IN_CHUNK) room = FD_IN_CHUNK;
 		z.next_out = o->buf + o->len;
@@ -172,7 +179,7 @@ static ms_err fd_bz2(ms_job *job, const ms_src *src, uint64_t off, const uint8_t
 			b.avail_in = (unsigned)n;
 			ipos += n;
 		}
-		if (o->len == o->cap && (rc = fd_grow(job, src, off, o, inlen, hint)) != MS_OK) break;
+		if (o->len == o->cap && (rc = fd_grow(job, src, off, o, ipos - b.avail_in, hint)) != MS_OK) break;
 		size_t room = o->cap - o->len;
 		if (room > FD_IN_CHUNK) room = FD_IN_CHUNK;
 		b.next_out = (char *)(o->buf + o->len);
@@ -223,7 +230,7 @@ static ms_err fd_xz(ms_job *job, const ms_src *src, uint64_t off, const uint8_t 
 	lzma_action act = LZMA_RUN;
 	for (;;) {
 		if (l.avail_in == 0) act = LZMA_FINISH;
-		if (o->len == o->cap && (rc = fd_grow(job, src, off, o, inlen, hint)) != MS_OK) break;
+		if (o->len == o->cap && (rc = fd_grow(job, src, off, o, inlen - l.avail_in, hint)) != MS_OK) break;
 		l.next_out = o->buf + o->len;
 		l.avail_out = o->cap - o->len;
 		size_t before = l.avail_out;
@@ -260,6 +267,7 @@ ms_err fmt_decompress(ms_job *job, const ms_src *src, uint64_t off, fd_kind kind
 	else if (kind == FD_XZ) rc = fd_xz(job, src, off, in, inlen, hint, &o, &used);
 	else rc = fd_zlib(job, src, off, kind, in, inlen, hint, &o, &used);
 	job->inflated_total += o.len;
+	if (rc == MS_OK) rc = fd_ratio(job, src, off, o.len, used);
 	if (rc != MS_OK) {
 		free(o.buf);
 		return rc;

@@ -110,10 +110,11 @@ static ms_err tl_scan(ms_job *job, const ms_src *src)
 			               "storage %zu holds %llu elements, the pickle says %llu", i,
 			               (unsigned long long)numel, (unsigned long long)s->numel);
 		if (ms_mul_ovf(numel, s->es, &nb) || nb > src->len - off - 8) {
+			unsigned es = s->es;
 			free(st);
 			rc = ms_job_error(job, src, off, MS_ERR_TRUNCATED,
 			                  "legacy torch: storage %zu (%llu x %u bytes) runs past the end", i,
-			                  (unsigned long long)numel, s->es);
+			                  (unsigned long long)numel, es);
 			goto out;
 		}
 		s->seen = true;

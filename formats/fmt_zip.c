@@ -402,7 +402,8 @@ ms_err zip_member(ms_job *job, const ms_src *src, const zip_archive *z, size_t i
 		uint8_t *buf;
 		size_t blen;
 		size_t hint = e->usize < MS_MAX_MEMBER_BYTES ? (size_t)e->usize : 0;
-		ms_err rc = fmt_decompress(job, src, e->doff, e->method == ZIP_M_BZIP2 ? FD_BZ2 : FD_RAW_DEFLATE,
+		ms_src named = ms_src_child(job, src, src->data + e->doff, (size_t)e->csize, e->pname);
+		ms_err rc = fmt_decompress(job, &named, 0, e->method == ZIP_M_BZIP2 ? FD_BZ2 : FD_RAW_DEFLATE,
 		                           src->data + e->doff, (size_t)e->csize, hint, &buf, &blen, NULL);
 		if (rc != MS_OK) return rc;
 		*owned = buf;

@@ -40,6 +40,7 @@ struct ms_policy {
 	pol_map deny;       /* dotted path (built-in) */
 	pol_map udeny;      /* dotted path (user) */
 	pol_map names;      /* dangerous attribute names */
+	pol_map exempt;     /* exact paths carved out of a deny path ("!module qualname") */
 	pol_map compat_n;   /* "module\nname" -> new module */
 	pol_map compat_nn;  /* "module\nname" -> new name */
 	pol_map compat_m;   /* module -> newmodule */
@@ -185,6 +186,12 @@ static bool pol_deny_add(pol_map *deny, pol_map *names, const char *m, const cha
 static bool pol_deny_line(ms_policy *p, char **tok, size_t ntok)
 {
 	if (ntok < 2) return true;
+	if (tok[0][0] == '!') {
+		char path[POL_LINE * 2];
+		if ((size_t)snprintf(path, sizeof path, "%s.%s", tok[0] + 1, tok[1]) >= sizeof path)
+			return true;
+		return pol_put(&p->exempt, path, NULL);
+	}
 	return pol_deny_add(&p->deny, &p->names, tok[0], tok[1]);
 }
 
@@ -219,6 +226,7 @@ void ms_policy_free(ms_policy *p)
 	pol_map_free(&p->deny);
 	pol_map_free(&p->udeny);
 	pol_map_free(&p->names);
+	pol_map_free(&p->exempt);
 	pol_map_free(&p->compat_n);
 	pol_map_free(&p->compat_nn);
 	pol_map_free(&p->compat_m);
@@ -277,6 +285,12 @@ static bool pol_denied(const ms_policy *p, const char *module, const char *name,
 	pol_split(&pp, module, true);
 	pol_split(&pp, name, false);
 	if (pp.too_many) return true; /* nobody names a real object with 64 components */
+	if (p->exempt.n) {
+		char full[4096];
+		if ((size_t)snprintf(full, sizeof full, "%s.%s", module, name) < sizeof full &&
+		    pol_find(&p->exempt, full, strlen(full), NULL))
+			return false;
+	}
 	/* prefixes of the full path: os, os.path, builtins.eval, builtins.eval.__call__ ... */
 	for (size_t j = 1; j <= pp.count; j++)
 		if (pol_path_denied(p, &pp, 0, j, with_user)) return true;

@@ -54,6 +54,9 @@ static void test_deny_components(void **state)
 	assert_int_equal(ms_policy_check(pol, "collections", "OrderedDict.__init__.__globals__"),
 	                 MS_VERDICT_DENY);
 	assert_int_equal(ms_policy_check(pol, "torch.hub", "load"), MS_VERDICT_DENY);
+	assert_int_equal(ms_policy_check(pol, "torch.jit", "load"), MS_VERDICT_DENY);
+	assert_int_equal(ms_policy_check(pol, "torch.jit._pickle", "build_intlist"), MS_VERDICT_ALLOW);
+	assert_int_equal(ms_policy_check(pol, "torch.jit._pickle", "build_intlist.__globals__"), MS_VERDICT_DENY);
 	assert_int_equal(ms_policy_check(pol, "torch", "hub.load"), MS_VERDICT_DENY);
 	assert_int_equal(ms_policy_check(pol, "fickling.analysis", "x"), MS_VERDICT_DENY);
 	assert_int_equal(ms_policy_check(pol, "mscan", "x"), MS_VERDICT_DENY);

@@ -304,7 +304,6 @@ static ms_err cv_write_file(const char *path, cv_shard *sh, char *msg, size_t ms
 
 static ms_err cv_write_index(const char *path, cv_shard *sh, size_t nsh, char *msg, size_t msglen)
 {
-	cJSON *root = cJSON_CreateObject(), *md = cJSON_CreateObject(), *wm = cJSON_CreateObject();
 	uint64_t total = 0;
 	size_t nt = 0;
 	for (size_t i = 0; i < nsh; i++) {
@@ -315,13 +314,10 @@ static ms_err cv_write_index(const char *path, cv_shard *sh, size_t nsh, char *m
 	const char **files = calloc(nt ? nt : 1, sizeof *files);
 	ms_err rc = MS_OK;
 	char *text = NULL;
-	if (!root || !md || !wm || !names || !files) {
+	if (!names || !files) {
 		rc = MS_ERR_NOMEM;
 		goto out;
 	}
-	cJSON_AddItemToObject(root, "metadata", md);
-	cJSON_AddItemToObject(root, "weight_map", wm);
-	cJSON_AddNumberToObject(md, "total_size", (double)total);
 	/* weight_map sorted by name, as transformers' save_pretrained writes it */
 	size_t k = 0;
 	for (size_t i = 0; i < nsh; i++)
@@ -334,12 +330,28 @@ static ms_err cv_write_index(const char *path, cv_shard *sh, size_t nsh, char *m
 			const char *x = names[q]; names[q] = names[q - 1]; names[q - 1] = x;
 			x = files[q]; files[q] = files[q - 1]; files[q - 1] = x;
 		}
-	for (size_t i = 0; i < nt; i++) cJSON_AddStringToObject(wm, names[i], files[i]);
-	text = cJSON_Print(root);
-	if (!text) {
+	/* json.dump(index, indent=2) layout, as huggingface_hub writes it */
+	size_t cap = 128, len = 0;
+	for (size_t i = 0; i < nt; i++) cap += 6 * strlen(names[i]) + strlen(files[i]) + 16;
+	if (!(text = malloc(cap))) {
 		rc = MS_ERR_NOMEM;
 		goto out;
 	}
+	len += (size_t)snprintf(text, cap, "{\n  \"metadata\": {\n    \"total_size\": %llu\n  },\n"
+	                        "  \"weight_map\": {", (unsigned long long)total);
+	for (size_t i = 0; i < nt; i++) {
+		cJSON *js = cJSON_CreateString(names[i]);
+		char *esc = js ? cJSON_PrintUnformatted(js) : NULL;
+		cJSON_Delete(js);
+		if (!esc) {
+			rc = MS_ERR_NOMEM;
+			goto out;
+		}
+		len += (size_t)snprintf(text + len, cap - len, "%s\n    %s: \"%s\"", i ? "," : "", esc,
+		                        files[i]);
+		free(esc);
+	}
+	snprintf(text + len, cap - len, "%s}\n}", nt ? "\n  " : "");
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		rc = cv_fail(msg, msglen, MS_ERR_IO, "%s: %s", path, strerror(errno));
@@ -353,7 +365,6 @@ out:
 	free(text);
 	free(names);
 	free(files);
-	cJSON_Delete(root);
 	return rc;
 }
 

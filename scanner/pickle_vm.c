@@ -91,6 +91,7 @@ typedef struct pkl_vm {
 	bool linear;               /* pickle.loads(bytes) reading instead of pickle.load(file) */
 	bool quiet;                /* second look at a stream: findings only, no globals/dis */
 	bool straddled;            /* the two readings diverged somewhere */
+	size_t pick_start;         /* offset of the current pickle's first opcode */
 	size_t gl_base, gl_end;    /* job globals recorded by the primary reading */
 	pkl_sset look_seen;        /* "module\nname\nk": k-th sighting in the second look */
 	size_t nops;
@@ -1897,8 +1898,14 @@ static ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
 			              (unsigned long long)a.u);
 			break;
 		}
-		if (vm->op_off > 0 && (int)a.u != vm->proto)
+		/* a PROTO after the first opcode changes name resolution mid-stream (compat
+		 * renames stop or start): worth a note; a leading PROTO is ordinary */
+		if (vm->op_off > vm->pick_start && !vm->quiet) {
 			pkl_note(vm, "protocol changes from %d", vm->proto);
+			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-PROTO", MS_SEV_INFO, NULL, NULL,
+			               "PROTO %llu in the middle of the stream (protocol was %d): Python 2 "
+			               "renames of later globals change", (unsigned long long)a.u, vm->proto);
+		}
 		vm->proto = (int)a.u;
 		if (vm->max_proto < vm->proto) vm->max_proto = vm->proto;
 		if (vm->weights_only && a.u != 2) pkl_note(vm, "torch warns on protocol != 2");
@@ -1942,6 +1949,7 @@ static ms_err pkl_exec(pkl_vm *vm, pv **root)
 	vm->err = MS_OK;
 	vm->err_msg[0] = 0;
 	size_t start = vm->pos;
+	vm->pick_start = start;
 	if (vm->pos >= vm->len) {
 		vm->op_off = vm->pos;
 		return pkl_fail(vm, MS_ERR_TRUNCATED, "pickle data was truncated (ran out of input)");
@@ -1959,9 +1967,6 @@ static ms_err pkl_exec(pkl_vm *vm, pv **root)
 		if ((rc = pkl_step(vm, &stop, root)) != MS_OK) break;
 	}
 	pkl_flush_globals(vm);
-	if (vm->max_proto >= 0 && rc == MS_OK && !vm->quiet)
-		ms_job_finding(vm->job, vm->src, start, "MS-PKL-PROTO", MS_SEV_INFO, NULL, NULL,
-		               "pickle protocol %d", vm->proto);
 	return rc;
 }
 

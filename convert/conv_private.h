@@ -110,6 +110,11 @@ void cv_source_free(cv_source *s);
 /* Absolute file offset of a tensor's first storage byte (element 0 of its storage). */
 uint64_t cv_source_base(const cv_source *s, const cv_tensor *t);
 
+/* Runs the pickle machine over one pickle and plans it (cv_plan_build + cv_plan_check); for
+ * tests and the fuzzer. Storages are not located. */
+ms_err cv_plan_from_pickle(const uint8_t *p, size_t len, const char *key, cv_plan *plan,
+                           char *msg, size_t msglen);
+
 /* Materialises tensor t (little-endian, row-major) in chunks: calls fn(ud, buf, n) with
  * consecutive pieces of at most CV_CHUNK bytes. Uses a simple per-run gather (pread). */
 typedef ms_err (*cv_sink_fn)(void *ud, const uint8_t *buf, size_t n);

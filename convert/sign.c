@@ -247,8 +247,6 @@ ms_err ms_sign_keygen(const char *pub_path, const char *sec_path, const char *pa
 	}
 	char id[17];
 	sg_keyid(keynum, id);
-	if (key_id) memcpy(key_id, id, 17);
-
 	int n = snprintf(text, 256, SG_UC "minisign %ssecret key\n", enc ? "encrypted " : "");
 	sodium_bin2base64(text + n, b64len, sk, SG_SK_BYTES, sodium_base64_VARIANT_ORIGINAL);
 	strcat(text, "\n");
@@ -271,6 +269,7 @@ ms_err ms_sign_keygen(const char *pub_path, const char *sec_path, const char *pa
 		unlink(sec_path);
 		goto out;
 	}
+	if (key_id) memcpy(key_id, id, 17);
 out:
 	sodium_free(sk);
 	sodium_free(stream);

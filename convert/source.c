@@ -93,6 +93,20 @@ static ms_err src_run_one(src_pkl *k, const uint8_t *p, size_t len, uint64_t fil
 	return MS_OK;
 }
 
+ms_err cv_plan_from_pickle(const uint8_t *p, size_t len, const char *key, cv_plan *plan,
+                           char *msg, size_t msglen)
+{
+	src_pkl k;
+	pv *root = NULL;
+	size_t used = 0;
+	ms_err rc = src_pkl_init(&k);
+	if (rc == MS_OK) rc = src_run_one(&k, p, len, 0, "pickle", &root, &used, msg, msglen);
+	if (rc == MS_OK) rc = cv_plan_build(root, key, plan, msg, msglen);
+	if (rc == MS_OK) rc = cv_plan_check(plan, msg, msglen);
+	src_pkl_done(&k);
+	return rc;
+}
+
 /* ---- zip -------------------------------------------------------------------------------- */
 
 typedef struct src_cd {
@@ -110,6 +124,8 @@ static void src_zip_free(src_zip *z)
 {
 	for (size_t i = 0; i < z->n; i++) free(z->e[i].name);
 	free(z->e);
+	z->e = NULL;
+	z->n = 0;
 }
 
 /* Reads the central directory (classic or ZIP64) into z. */

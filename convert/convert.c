@@ -100,8 +100,10 @@ static ms_err cv_open_inputs(const char *input, const ms_convert_opts *o, cv_inp
 	if (!*folder) {
 		in->s = calloc(1, sizeof *in->s);
 		if (!in->s) return MS_ERR_NOMEM;
-		if ((rc = cv_source_open(input, &so, &in->s[0], em, sizeof em)) != MS_OK)
+		if ((rc = cv_source_open(input, &so, &in->s[0], em, sizeof em)) != MS_OK) {
+			cv_input_free(in);
 			return cv_fail(msg, msglen, rc, "%s: %s", input, em);
+		}
 		in->n = 1;
 		cv_report_plan(o, in->s[0]);
 		return MS_OK;

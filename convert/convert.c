@@ -297,8 +297,8 @@ static ms_err cv_write_file(const char *path, cv_shard *sh, char *msg, size_t ms
 	cv_tmp_track(path);
 	rc = cv_st_write(fd, hdr, hl, sh->t, sh->n, msg, msglen);
 	free(hdr);
-	if (rc == MS_OK && fsync(fd) != 0)
-		rc = cv_fail(msg, msglen, MS_ERR_IO, "fsync %s: %s", path, strerror(errno));
+	/* Start writeback now so the disk works while the output is verified; fsync after. */
+	if (rc == MS_OK) sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if (close(fd) != 0 && rc == MS_OK)
 		rc = cv_fail(msg, msglen, MS_ERR_IO, "close %s: %s", path, strerror(errno));
 	return rc;
@@ -624,6 +624,11 @@ ms_err ms_convert(const char *input, const char *output, const ms_convert_opts *
 		             "self-check of the output failed: %s", vm);
 		goto out;
 	}
+	for (size_t i = 0; i < nsh; i++)
+		if (fsync(outs[i]->fd) != 0) {
+			rc = cv_fail(msg, msglen, MS_ERR_IO, "fsync %s: %s", outs[i]->path, strerror(errno));
+			goto out;
+		}
 	if (o && o->sign_key) {
 		char tc[1400], safe[1100];
 		cv_printable(safe, sizeof safe, folder ? MS_SIGN_MANIFEST : base);

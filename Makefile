@@ -33,9 +33,11 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DMSCAN_BUILD -fvisibility=hidden \
              -pthread -Iinclude -I. -I$(BUILDDIR) $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 LIBS       = $(PKG_LIBS) -lz -lbz2 -llzma -lpthread -lm
+SAN_LDFLAGS :=
 ifeq ($(SAN),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-LIBS       += -fsanitize=address,undefined
+SAN_LDFLAGS := -fsanitize=address,undefined
+LIBS       += $(SAN_LDFLAGS)
 endif
 
 LIB_SRCS := $(filter-out convert/gpu_%,$(wildcard scanner/*.c formats/*.c convert/*.c))
@@ -111,7 +113,7 @@ unit: $(TEST_BINS)
 
 cli-test: $(BUILDDIR)/mscan
 	@MSCAN=$(abspath $(BUILDDIR)/mscan) PY=$(abspath $(VPY)) BUILDDIR=$(abspath $(BUILDDIR)) \
-	  bash tests/cli/run.sh
+	  SAN_LDFLAGS="$(SAN_LDFLAGS)" bash tests/cli/run.sh
 
 test: all unit cli-test
 

@@ -90,9 +90,7 @@ static ms_err tl_scan(ms_job *job, const ms_src *src)
 	}
 	for (size_t i = 0; i < keys->u.seq.n; i++) {
 		const pv *k = keys->u.seq.v[i];
-		tz_storage *s = NULL;
-		for (size_t j = 0; k && k->kind == PV_STR && j < nst; j++)
-			if (st[j].klen == k->u.s.len && memcmp(st[j].key, k->u.s.p, st[j].klen) == 0) s = &st[j];
+		tz_storage *s = k && k->kind == PV_STR ? tz_find_storage(st, nst, k->u.s.p, k->u.s.len) : NULL;
 		if (!s || !s->es) {
 			free(st);
 			rc = ms_job_error(job, src, off, MS_ERR_MALFORMED,

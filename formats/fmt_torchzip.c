@@ -31,6 +31,7 @@
 #define TZ_MIN_VERSION 1
 #define TZ_MAX_VERSION 10
 #define TZ_MAX_WALK ((size_t)1 << 24) /* values visited when collecting storage references */
+#define TZ_MAX_STORAGE_REFS ((size_t)1 << 22) /* storage persistent ids in one pickle */
 #define TZ_VERSION_MAX_LEN 32u
 
 static unsigned tz_bid(const uint8_t *p, size_t len)
@@ -106,11 +107,12 @@ static void tz_add_storage(tz_walk *w, const pv *pid)
 			if (strcmp(t[1]->u.g.fq_name, tz_elem[i].name) == 0) es = tz_elem[i].size;
 	uint64_t nbytes;
 	if (!es || ms_mul_ovf((uint64_t)t[4]->u.i, es, &nbytes)) nbytes = UINT64_MAX;
-	for (size_t i = 0; i < w->n; i++)
-		if (w->s[i].klen == t[2]->u.s.len && memcmp(w->s[i].key, t[2]->u.s.p, w->s[i].klen) == 0)
-			return; /* the first reference wins, as in torch's persistent_load */
 	if (w->n == w->cap) {
 		size_t nc = w->cap ? w->cap * 2 : 64;
+		if (nc > TZ_MAX_STORAGE_REFS) {
+			w->overflow = true;
+			return;
+		}
 		tz_storage *ns = realloc(w->s, nc * sizeof *ns);
 		if (!ns) {
 			w->overflow = true;
@@ -119,8 +121,49 @@ static void tz_add_storage(tz_walk *w, const pv *pid)
 		w->s = ns;
 		w->cap = nc;
 	}
-	w->s[w->n++] = (tz_storage){(const char *)t[2]->u.s.p, t[2]->u.s.len, (uint64_t)t[4]->u.i,
-	                            (unsigned)es, nbytes, false};
+	w->s[w->n] = (tz_storage){(const char *)t[2]->u.s.p, t[2]->u.s.len, (uint64_t)t[4]->u.i,
+	                          (unsigned)es, nbytes, w->n, false};
+	w->n++;
+}
+
+static int tz_key_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+	return c ? c : (alen > blen) - (alen < blen);
+}
+
+/* Sorts by key, then by order of reference, so the first reference of a key comes first. */
+static int tz_storage_cmp(const void *pa, const void *pb)
+{
+	const tz_storage *a = pa, *b = pb;
+	int c = tz_key_cmp(a->key, a->klen, b->key, b->klen);
+	return c ? c : (a->order > b->order) - (a->order < b->order);
+}
+
+/* Sorted by key with only the first reference of each kept, as torch's persistent_load
+ * caches the first storage it builds for a key. O(n log n): the count is attacker-set. */
+static void tz_sort_unique(tz_walk *w)
+{
+	if (w->n < 2) return;
+	qsort(w->s, w->n, sizeof *w->s, tz_storage_cmp);
+	size_t k = 1;
+	for (size_t i = 1; i < w->n; i++)
+		if (tz_key_cmp(w->s[i].key, w->s[i].klen, w->s[k - 1].key, w->s[k - 1].klen) != 0)
+			w->s[k++] = w->s[i];
+	w->n = k;
+}
+
+tz_storage *tz_find_storage(tz_storage *s, size_t n, const uint8_t *key, size_t klen)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = tz_key_cmp(s[mid].key, s[mid].klen, (const char *)key, klen);
+		if (c == 0) return &s[mid];
+		if (c < 0) lo = mid + 1;
+		else hi = mid;
+	}
+	return NULL;
 }
 
 /* Iterative walk over the value graph (explicit stack: depth is attacker-controlled). */
@@ -188,6 +231,7 @@ bool tz_collect_storages(pv *const *roots, size_t nroots, tz_storage **out, size
 		*nout = 0;
 		return false;
 	}
+	tz_sort_unique(&w);
 	*out = w.s;
 	*nout = w.n;
 	return true;
@@ -265,50 +309,41 @@ static void tz_scan_pickle(tz_ctx *t, size_t i, bool is_data)
 	if (rc == MS_OK && ps.roots) {
 		struct { tz_storage *s; size_t n; } w;
 		if (tz_collect_storages(ps.roots, ps.nroots, &w.s, &w.n)) {
-			for (size_t s = 0; s < w.n; s++) {
-				size_t found = SIZE_MAX;
-				for (size_t r = 0; r < t->nrecords; r++) {
-					const zip_entry *e = &t->z->e[t->records[r]];
-					const uint8_t *rel;
-					size_t rlen;
-					tz_rel(t, e, &rel, &rlen);
-					if (rlen == 5 + w.s[s].klen && memcmp(rel + 5, w.s[s].key, w.s[s].klen) == 0) {
-						found = r;
-						break;
-					}
-				}
-				char key[160];
-				ms_printable(key, sizeof key, (const uint8_t *)w.s[s].key,
-				             w.s[s].klen < 32 ? w.s[s].klen : 32);
-				if (found == SIZE_MAX) {
-					ms_job_finding(t->job, &m, 0, "MS-TORCH-STORAGE-MISSING", MS_SEV_MEDIUM,
-					               NULL, NULL, "storage '%s' has no data/%s record", key, key);
-					continue;
-				}
-				const zip_entry *e = &t->z->e[t->records[found]];
-				t->records[found] |= (size_t)1 << (sizeof(size_t) * 8 - 1);
-				if (w.s[s].nbytes != UINT64_MAX && e->usize != w.s[s].nbytes)
-					ms_job_finding(t->job, &m, 0, "MS-TORCH-STORAGE-SIZE", MS_SEV_MEDIUM, NULL,
-					               NULL, "storage '%s' needs %llu bytes, its record holds %llu",
-					               key, (unsigned long long)w.s[s].nbytes,
-					               (unsigned long long)e->usize);
-			}
-			/* Records no storage refers to are not tensors: examine them by content. */
+			/* Each data/<key> record against the storage of that key; records no
+			 * storage refers to are not tensors: examine them by content. */
 			for (size_t r = 0; r < t->nrecords; r++) {
-				size_t hi = (size_t)1 << (sizeof(size_t) * 8 - 1);
-				if (t->records[r] & hi) {
-					t->records[r] &= ~hi;
+				size_t idx = t->records[r];
+				const zip_entry *e = &t->z->e[idx];
+				const uint8_t *rel;
+				size_t rlen;
+				tz_rel(t, e, &rel, &rlen);
+				tz_storage *st = tz_find_storage(w.s, w.n, rel + 5, rlen - 5);
+				if (st && !st->seen) {
+					st->seen = true;
+					if (st->nbytes != UINT64_MAX && e->usize != st->nbytes)
+						ms_job_finding(t->job, &m, 0, "MS-TORCH-STORAGE-SIZE",
+						               MS_SEV_MEDIUM, NULL, NULL,
+						               "record '%s' holds %llu bytes, its storage needs %llu",
+						               e->pname, (unsigned long long)e->usize,
+						               (unsigned long long)st->nbytes);
 					continue;
 				}
-				size_t idx = t->records[r];
-				ms_job_finding(t->job, t->src, t->z->e[idx].lho, "MS-TORCH-STORAGE-EXTRA",
+				ms_job_finding(t->job, t->src, e->lho, "MS-TORCH-STORAGE-EXTRA",
 				               MS_SEV_MEDIUM, NULL, NULL,
-				               "record '%s' is not referenced by data.pkl", t->z->e[idx].pname);
+				               "record '%s' is not referenced by data.pkl", e->pname);
 				ms_src xm;
 				uint8_t *xo;
 				if (zip_member(t->job, t->src, t->z, idx, true, &xm, &xo) == MS_OK)
 					tz_note(t, ms_job_scan_blob(t->job, &xm));
 				free(xo);
+			}
+			for (size_t s = 0; s < w.n; s++) {
+				if (w.s[s].seen) continue;
+				char key[160];
+				ms_printable(key, sizeof key, (const uint8_t *)w.s[s].key,
+				             w.s[s].klen < 32 ? w.s[s].klen : 32);
+				ms_job_finding(t->job, &m, 0, "MS-TORCH-STORAGE-MISSING", MS_SEV_MEDIUM,
+				               NULL, NULL, "storage '%s' has no data/%s record", key, key);
 			}
 		}
 		free(w.s);

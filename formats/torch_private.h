@@ -15,12 +15,15 @@ typedef struct tz_storage {
 	uint64_t numel;   /* as pickled: elements (typed classes) or bytes (UntypedStorage) */
 	unsigned es;      /* element size, 0 when the storage class is unknown */
 	uint64_t nbytes;  /* numel * es, UINT64_MAX when unknown or overflowing */
+	size_t order;     /* position among the references, in pickle order */
 	bool seen;
 } tz_storage;
 
 /* Collects every ('storage', cls, key, location, numel[, view]) persistent id reachable from
- * roots, first reference per key. *out is malloc'ed (caller frees). Returns false when the
- * value graph is too large to walk or memory runs out. */
+ * roots, first reference per key, sorted by key. *out is malloc'ed (caller frees). Returns
+ * false when the value graph or the reference count is too large or memory runs out. */
 bool tz_collect_storages(pv *const *roots, size_t nroots, tz_storage **out, size_t *nout);
+/* The storage with this key in a tz_collect_storages result (binary search), or NULL. */
+tz_storage *tz_find_storage(tz_storage *s, size_t n, const uint8_t *key, size_t klen);
 
 #endif

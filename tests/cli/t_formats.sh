@@ -50,4 +50,44 @@ PYEOF
 	expect_exit 2 timeout 20 "$MSCAN" scan bomb.zip
 	expect_grep 'limit exceeded' last.out
 fi
+
+# data/ records against data.pkl's storages: an extra record is examined by content, a missing
+# or short one is a finding; thousands of storages stay fast (keys are sorted, not compared
+# pairwise).
+"$PY" - "$C/benign/fmt_torch_zip.pt" <<'PYEOF'
+import io, pickle, sys, zipfile
+src = zipfile.ZipFile(sys.argv[1])
+members = {i.filename: src.read(i) for i in src.infolist()}
+def write(name, m):
+    with zipfile.ZipFile(name, "w") as z:
+        for k, v in m.items():
+            z.writestr(k, v)
+extra = dict(members); extra["archive/data/99"] = b"\x7fELF\x02\x01\x01" + b"\0" * 57
+write("extra.pt", extra)
+missing = {k: v for k, v in members.items() if k != "archive/data/0"}
+write("missing.pt", missing)
+short = dict(members); short["archive/data/0"] = members["archive/data/0"][:8]
+write("short.pt", short)
+# 20000 storages referenced in reverse order, every record present.
+n = 20000
+body = bytearray(b"\x80\x02}q\x00(")
+for i in reversed(range(n)):
+    key = str(i).encode()
+    body += b"X" + len(key).to_bytes(4, "little") + key
+    body += b"(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX" + len(key).to_bytes(4, "little") + key
+    body += b"X\x03\x00\x00\x00cpuK\x01tQ"
+body += b"u."
+many = {"archive/data.pkl": bytes(body), "archive/version": b"3\n"}
+for i in range(n):
+    many["archive/data/%d" % i] = b"\0\0\0\0"
+write("many.pt", many)
+PYEOF
+expect_exit 1 "$MSCAN" scan --fail-on medium extra.pt
+expect_grep 'MS-TORCH-STORAGE-EXTRA' last.out
+expect_grep 'MS-ARCHIVE-EXECUTABLE|ELF' last.out
+expect_exit 1 "$MSCAN" scan --fail-on medium missing.pt
+expect_grep 'MS-TORCH-STORAGE-MISSING' last.out
+expect_exit 1 "$MSCAN" scan --fail-on medium short.pt
+expect_grep 'MS-TORCH-STORAGE-SIZE' last.out
+expect_exit 0 timeout 60 "$MSCAN" scan --fail-on medium many.pt
 t_done

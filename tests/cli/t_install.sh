@@ -28,7 +28,8 @@ int main(void)
 	return 0;
 }
 CEOF
-if PKG_CONFIG_PATH="$dest/opt/mscan/lib/pkgconfig" cc -o "$TMP/use" "$TMP/use.c" \
+# A sanitizer build of the library needs the sanitizer runtimes at link time (SAN_LDFLAGS).
+if PKG_CONFIG_PATH="$dest/opt/mscan/lib/pkgconfig" cc ${SAN_LDFLAGS:-} -o "$TMP/use" "$TMP/use.c" \
 	$(PKG_CONFIG_PATH="$dest/opt/mscan/lib/pkgconfig" pkg-config --cflags --libs --static mscan) 2>"$TMP/cc.err"; then
 	ok
 	expect_exit 0 "$TMP/use"

@@ -3,7 +3,7 @@
 # Scan benchmark: mscan against picklescan (and modelscan when installed) in the same run, on
 # corpus/ and on a folder of real torch.save checkpoints (made once with Debian's python3-torch,
 # kept in $BENCH_CKPT), with hyperfine; then "time independent of tensor bytes": mscan on a
-# 100 MB and a 1 GB checkpoint, with the pages each run touched. See bench/README.md.
+# 100 MB, a 1 GB and a 5 GB checkpoint, with the pages each run touched. See bench/README.md.
 # Usage: bench/scan.sh [MSCAN]   (make bench passes build/mscan)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,7 +18,7 @@ mkdir -p "$CKPT" "$OUT"
 command -v hyperfine >/dev/null || { echo "bench: hyperfine not installed (make deps)" >&2; exit 2; }
 [ -x "$MSCAN" ] || { echo "bench: no mscan at $MSCAN" >&2; exit 2; }
 
-# ---- checkpoints (made once; ~1.2 GB in all) --------------------------------------------------
+# ---- checkpoints (made once; ~6.2 GB in all) --------------------------------------------------
 "$TORCH_PY" - "$CKPT" <<'PYEOF' || { echo "bench: could not make checkpoints (python3-torch?)" >&2; exit 2; }
 import collections, os, sys
 import torch
@@ -37,6 +37,7 @@ save("many_tensors_5000.pt", collections.OrderedDict(
     ("layer%d.%s" % (i // 2, "weight" if i % 2 == 0 else "bias"), torch.zeros(16)) for i in range(5000)))
 save("state_100mb.pt", collections.OrderedDict(("w%d" % i, torch.zeros(1024, 1024, 5)) for i in range(5)))
 save("state_1gb.pt", collections.OrderedDict(("w%d" % i, torch.zeros(1024, 1024, 16)) for i in range(16)))
+save("state_5gb.pt", collections.OrderedDict(("w%d" % i, torch.zeros(1024, 1024, 16)) for i in range(80)))
 PYEOF
 
 have_modelscan=0
@@ -44,7 +45,7 @@ have_modelscan=0
 [ -x "$PICKLESCAN" ] || { echo "bench: picklescan not installed (make pydeps)" >&2; exit 2; }
 
 targets=("$ROOT/corpus" "$CKPT/tiny_linear.pt" "$CKPT/mlp_10mb.pt" "$CKPT/many_tensors_5000.pt"
-         "$CKPT/state_100mb.pt" "$CKPT/state_1gb.pt")
+         "$CKPT/state_100mb.pt" "$CKPT/state_1gb.pt" "$CKPT/state_5gb.pt")
 for t in "${targets[@]}"; do
 	n=$(basename "$t")
 	cmds=(-n mscan "$MSCAN scan -q '$t'" -n picklescan "$PICKLESCAN -p '$t'")
@@ -55,8 +56,8 @@ for t in "${targets[@]}"; do
 		--export-json "$OUT/$n.json" "${cmds[@]}" >"$OUT/$n.log" 2>&1
 done
 
-# Pages touched and bytes read by one scan of the 100 MB and the 1 GB checkpoint.
-for n in state_100mb.pt state_1gb.pt; do
+# Pages touched and bytes read by one scan of the 100 MB, 1 GB and 5 GB checkpoints.
+for n in state_100mb.pt state_1gb.pt state_5gb.pt; do
 	/usr/bin/time -f "%e %M %F %R" -o "$OUT/$n.rusage" "$MSCAN" scan -q "$CKPT/$n" >/dev/null 2>&1
 	strace -f -c -e trace=read,pread64,mmap -o "$OUT/$n.strace" "$MSCAN" scan -q "$CKPT/$n" \
 		>/dev/null 2>&1 || true
@@ -86,7 +87,7 @@ print()
 print("median of each command over its runs; ratio = picklescan / mscan (same machine, same run)")
 print()
 r = {}
-for n in ("state_100mb.pt", "state_1gb.pt"):
+for n in ("state_100mb.pt", "state_1gb.pt", "state_5gb.pt"):
     try:
         e, rss, majf, minf = open(os.path.join(out, n + ".rusage")).read().split()[-4:]
     except Exception:
@@ -99,8 +100,9 @@ for n in ("state_100mb.pt", "state_1gb.pt"):
     print("%-16s %6d MB file: mscan %.2f ms median, max RSS %s KB, %s major + %s minor faults "
           "(<= %.1f MB of pages touched), syscalls %s" % (n, size(os.path.join(ckpt, n)) >> 20, med,
           rss, majf, minf, (int(majf) + int(minf)) * 4096 / 1e6, calls))
-if len(r) == 2:
-    print("1 GB / 100 MB scan time: %.2fx (tensor bytes: %.1fx)" % (
-        r["state_1gb.pt"] / r["state_100mb.pt"],
-        size(os.path.join(ckpt, "state_1gb.pt")) / size(os.path.join(ckpt, "state_100mb.pt"))))
+for big in ("state_1gb.pt", "state_5gb.pt"):
+    if big in r and "state_100mb.pt" in r:
+        print("%s / state_100mb.pt scan time: %.2fx (tensor bytes: %.1fx)" % (big,
+              r[big] / r["state_100mb.pt"],
+              size(os.path.join(ckpt, big)) / size(os.path.join(ckpt, "state_100mb.pt"))))
 PYEOF

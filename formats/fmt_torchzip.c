@@ -64,6 +64,14 @@ static const struct {
 	{"UntypedStorage", 1},
 };
 
+unsigned tz_elem_size(const pv *cls)
+{
+	if (!cls || cls->kind != PV_GLOBAL || !cls->u.g.fq_name) return 0;
+	for (size_t i = 0; i < sizeof tz_elem / sizeof tz_elem[0]; i++)
+		if (strcmp(cls->u.g.fq_name, tz_elem[i].name) == 0) return tz_elem[i].size;
+	return 0;
+}
+
 static bool tz_visit(tz_walk *w, const pv *v)
 {
 	if (w->seen_n * 2 >= w->seen_cap) {
@@ -101,10 +109,7 @@ static void tz_add_storage(tz_walk *w, const pv *pid)
 	    memcmp(t[0]->u.s.p, "storage", 7) != 0)
 		return;
 	if (t[2]->kind != PV_STR || t[4]->kind != PV_INT || t[4]->u.i < 0) return;
-	uint64_t es = 0;
-	if (t[1]->kind == PV_GLOBAL && t[1]->u.g.fq_name)
-		for (size_t i = 0; i < sizeof tz_elem / sizeof tz_elem[0]; i++)
-			if (strcmp(t[1]->u.g.fq_name, tz_elem[i].name) == 0) es = tz_elem[i].size;
+	uint64_t es = tz_elem_size(t[1]);
 	uint64_t nbytes;
 	if (!es || ms_mul_ovf((uint64_t)t[4]->u.i, es, &nbytes)) nbytes = UINT64_MAX;
 	if (w->n == w->cap) {

@@ -4,6 +4,7 @@
 MS_FORMAT(safetensors)
 MS_FORMAT(torchzip)
 MS_FORMAT(zip)
+MS_FORMAT(tar)
 MS_FORMAT(torchlegacy)
 MS_FORMAT(npy)
 MS_FORMAT(archive)

@@ -23,6 +23,8 @@ typedef struct tz_storage {
  * roots, first reference per key, sorted by key. *out is malloc'ed (caller frees). Returns
  * false when the value graph or the reference count is too large or memory runs out. */
 bool tz_collect_storages(pv *const *roots, size_t nroots, tz_storage **out, size_t *nout);
+/* Element size of a storage class global (FloatStorage -> 4), 0 when unknown. */
+unsigned tz_elem_size(const pv *cls);
 /* The storage with this key in a tz_collect_storages result (binary search), or NULL. */
 tz_storage *tz_find_storage(tz_storage *s, size_t n, const uint8_t *key, size_t klen);
 

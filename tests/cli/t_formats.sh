@@ -90,4 +90,22 @@ expect_grep 'MS-TORCH-STORAGE-MISSING' last.out
 expect_exit 1 "$MSCAN" scan --fail-on medium short.pt
 expect_grep 'MS-TORCH-STORAGE-SIZE' last.out
 expect_exit 0 timeout 60 "$MSCAN" scan --fail-on medium many.pt
+
+# Tars written by GNU tar (not by us), in its default, posix and v7 formats, long names too:
+# every member by content.
+mkdir -p tt/"$(printf 'd%.0s' $(seq 120))"
+printf 'hello\n' > tt/README.md
+cp "$C/benign/pkl_build_state.pkl" tt/"$(printf 'd%.0s' $(seq 120))"/state.pkl
+for fmt in gnu posix v7; do
+	[ "$fmt" = v7 ] && long=() || long=(tt)
+	tar --format=$fmt -cf ok-$fmt.tar tt/README.md "${long[@]}" 2>/dev/null
+	expect_exit 0 "$MSCAN" scan -f json ok-$fmt.tar
+	expect_grep '"format":[[:space:]]*"tar"' last.out
+	cp "$C/malicious/pkl_memo_stack_global.pkl" tt/"$(printf 'd%.0s' $(seq 120))"/evil.pkl
+	[ "$fmt" = v7 ] && cp tt/*/evil.pkl tt/evil.pkl && long=(tt/evil.pkl)
+	tar --format=$fmt -cf bad-$fmt.tar tt/README.md "${long[@]}" 2>/dev/null
+	expect_exit 1 "$MSCAN" scan bad-$fmt.tar
+	expect_grep 'evil.pkl@[0-9]+: critical' last.out
+	rm -f tt/*/evil.pkl tt/evil.pkl
+done
 t_done

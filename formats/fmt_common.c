@@ -222,7 +222,9 @@ static ms_err fd_xz(ms_job *job, const ms_src *src, uint64_t off, const uint8_t 
                     size_t inlen, size_t hint, fd_out *o, size_t *used)
 {
 	lzma_stream l = LZMA_STREAM_INIT;
-	if (lzma_auto_decoder(&l, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+	/* The stream header names the dictionary size; without a cap a 20-byte input makes
+	 * liblzma allocate gigabytes. Preset 9 (joblib's maximum) needs ~65 MiB. */
+	if (lzma_auto_decoder(&l, MS_MAX_LZMA_MEMORY, LZMA_CONCATENATED) != LZMA_OK)
 		return ms_job_error(job, src, off, MS_ERR_NOMEM, "lzma initialisation failed");
 	ms_err rc = MS_OK;
 	l.next_in = in;
@@ -242,6 +244,12 @@ static ms_err fd_xz(ms_job *job, const ms_src *src, uint64_t off, const uint8_t 
 		}
 		if (r == LZMA_BUF_ERROR) {
 			rc = ms_job_error(job, src, off, MS_ERR_TRUNCATED, "xz/lzma stream ends early");
+			break;
+		}
+		if (r == LZMA_MEMLIMIT_ERROR) {
+			rc = ms_job_error(job, src, off, MS_ERR_LIMIT,
+			                  "xz/lzma stream needs more than %llu MiB to decode",
+			                  (unsigned long long)(MS_MAX_LZMA_MEMORY >> 20));
 			break;
 		}
 		if (r != LZMA_OK) {

@@ -113,7 +113,7 @@ static bool nl_items(nl_parser *P, nl *n, uint8_t close, bool dict, unsigned dep
 		goto out;
 	}
 	n->kids = P->ptrs + P->nptrs;
-	memcpy(n->kids, tmp, cnt * sizeof *tmp);
+	if (cnt) memcpy(n->kids, tmp, cnt * sizeof *tmp);
 	n->nkids = cnt;
 	P->nptrs += cnt;
 out:

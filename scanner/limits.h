@@ -28,6 +28,7 @@
 #define MS_MAX_MEMBER_BYTES    ((size_t)4 << 30)  /* one decompressed member */
 #define MS_MAX_INFLATE_TOTAL   ((size_t)8 << 30)  /* all decompressed bytes per file */
 #define MS_MAX_INFLATE_RATIO   1000u        /* decompressed / compressed for one member */
+#define MS_MAX_LZMA_MEMORY     ((uint64_t)512 << 20) /* xz/lzma decoder memory (dictionary) */
 #define MS_MAX_ST_HEADER       100000000u   /* safetensors header bytes, as the Rust reader */
 #define MS_MAX_NPY_HEADER      65535u * 16u /* numpy header (format 2/3 allow 4 GiB; real ones are tiny) */
 #define MS_MAX_TENSOR_DIMS     64u

@@ -1153,6 +1153,49 @@ static bool pkl_wo_type(const pv *obj)
 	return c && c->kind == PV_GLOBAL && !c->u.g.unresolved && c->u.g.verdict == MS_VERDICT_ALLOW;
 }
 
+/* Allowlisted functions that call one of their arguments: torch._tensor's
+ * _rebuild_from_type_v2(func, new_type, args, state) runs func(*args). The inner call is
+ * judged as if the stream made it: an allowlisted wrapper must not launder a payload. */
+static const struct {
+	const char *module, *name;
+	size_t fn, args;
+} pkl_calls_arg[] = {
+	{"torch._tensor", "_rebuild_from_type_v2", 0, 2},
+};
+#define PKL_MAX_CALLS_ARG_DEPTH 8
+
+static void pkl_inner_call(pkl_vm *vm, const pv *outer, const pv *args, unsigned depth)
+{
+	if (depth >= PKL_MAX_CALLS_ARG_DEPTH || !args || args->kind != PV_TUPLE) return;
+	for (size_t k = 0; k < sizeof pkl_calls_arg / sizeof pkl_calls_arg[0]; k++) {
+		if (!pv_is_global(outer, pkl_calls_arg[k].module, pkl_calls_arg[k].name)) continue;
+		if (args->u.seq.n <= pkl_calls_arg[k].fn) return;
+		pv *fn = args->u.seq.v[pkl_calls_arg[k].fn];
+		const pv *fa = args->u.seq.n > pkl_calls_arg[k].args ? args->u.seq.v[pkl_calls_arg[k].args] : NULL;
+		char argtext[MS_MAX_PKL_ARG_TEXT], ft[256];
+		pv_render(fa, argtext, sizeof argtext);
+		pv_render(fn, ft, sizeof ft);
+		const char *via = pkl_calls_arg[k].name;
+		if (fn->kind != PV_GLOBAL || fn->u.g.unresolved) {
+			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-DYNAMIC", MS_SEV_HIGH, NULL,
+			               NULL, "%s calls something that is not a named global: %s%s", via, ft,
+			               argtext);
+			return;
+		}
+		const char *m = fn->u.g.fq_module, *n = fn->u.g.fq_name;
+		pkl_use(vm, fn, MS_USE_CALLED, argtext);
+		if (fn->u.g.verdict == MS_VERDICT_DENY)
+			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-DENY", MS_SEV_CRITICAL, m,
+			               n, "%s calls denylisted %s%s", via, ft, argtext);
+		else if (fn->u.g.verdict == MS_VERDICT_UNKNOWN)
+			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-UNKNOWN", MS_SEV_HIGH, m, n,
+			               "%s calls %s%s, which is outside the allowlist", via, ft, argtext);
+		else
+			pkl_inner_call(vm, fn, fa, depth + 1);
+		return;
+	}
+}
+
 /* A call or instantiation: callable(*args, **kwargs). Pushes the symbolic result. */
 static ms_err pkl_call(pkl_vm *vm, pv *callable, pv *args, pv *kwargs, pv_how how)
 {
@@ -1182,6 +1225,7 @@ static ms_err pkl_call(pkl_vm *vm, pv *callable, pv *args, pv *kwargs, pv_how ho
 			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-UNKNOWN", MS_SEV_HIGH, m, n,
 			               "%s calls %s, which is outside the allowlist", pkl_how_name(how), text);
 		pkl_codecs(vm, callable, args);
+		if (callable->u.g.verdict == MS_VERDICT_ALLOW) pkl_inner_call(vm, callable, args, 0);
 		pkl_note(vm, "%s %s [%s]", use == MS_USE_CALLED ? "calls" : "instantiates", text,
 		         pkl_verdict_name(callable->u.g.verdict));
 	} else if (callable->kind == PV_OBJ && callable->u.obj.how == PV_HOW_EXT) {
@@ -1582,7 +1626,17 @@ static ms_err pkl_op_build(pkl_vm *vm)
 		               "BUILD sets attributes on the class or function %s itself", t);
 		pkl_note(vm, "sets attributes of %s", t);
 		pkl_wo(vm, "BUILD on a class or function");
-	} else if (vm->weights_only && inst->kind != PV_PERSID) {
+	} else if (inst->kind == PV_PERSID) {
+		/* persistent_load decides what this is: torch's legacy loader returns the module
+		 * itself for a ('module', m, ...) id, so BUILD would rebind m's functions for every
+		 * later GLOBAL. No checkpoint writer sets state on a persistent-id object. */
+		char t[256];
+		pv_render(inst, t, sizeof t);
+		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-BUILD-PERSID", MS_SEV_HIGH, NULL,
+		               NULL, "BUILD sets attributes on the persistent-id object %s", t);
+		pkl_note(vm, "sets attributes of %s", t);
+		pkl_wo(vm, "BUILD on a storage");
+	} else if (vm->weights_only) {
 		pkl_wo(vm, "BUILD on a builtin value");
 	}
 	return MS_OK;

@@ -177,6 +177,32 @@ def techniques():
     malicious("builtins_eval", proto(2) + call(glob("builtins", "eval"), u("'pwned'")) + STOP)
     malicious("builtins_exec", proto(2) + call(glob("builtins", "exec"), u("print('pwned')")) + STOP)
 
+    # An allowlisted wrapper that calls its argument: torch._tensor._rebuild_from_type_v2(func,
+    # new_type, args, state) runs func(*args), so func is judged as if called by REDUCE.
+    rft = glob("torch._tensor", "_rebuild_from_type_v2")
+    malicious("rebuild_from_type_v2_unknown",
+              proto(2) + call(rft, glob("mypkg.tools", "run_cmd"), glob("torch", "Tensor"),
+                              MARK + u(CMD) + TUPLE, EMPTY_DICT) + STOP, rules=(UNKNOWN,))
+    malicious("rebuild_from_type_v2_deny",
+              proto(2) + call(rft, glob("posix", "system"), glob("torch", "Tensor"),
+                              MARK + u(CMD) + TUPLE, EMPTY_DICT) + STOP)
+    benign("rebuild_from_type_v2_tensor",
+           proto(2) + call(rft, glob("torch._utils", "_rebuild_tensor_v2"), glob("torch", "Tensor"),
+                           MARK + MARK + u("storage") + glob("torch", "FloatStorage") + u("0")
+                           + u("cpu") + binint(4) + TUPLE + BINPERSID + binint(0) + binint(4)
+                           + TUPLE1 + binint(1) + TUPLE1 + NEWFALSE
+                           + call(glob("collections", "OrderedDict")) + TUPLE, EMPTY_DICT)
+           + STOP)
+    # Private aliases of os in the standard library (random imports os as _os).
+    malicious("private_os_alias", proto(2) + call(glob("random", "_os.execv"), u("/bin/sh"),
+                                                  MARK + u("sh") + u("-c") + u(CMD) + LIST) + STOP)
+    # BUILD on a persistent-id object: torch's legacy persistent_load returns the module
+    # itself for ('module', m, ...), so BUILD rebinds that module's functions.
+    malicious("build_on_persid_module",
+              proto(2) + MARK + u("module") + glob("torch", "_utils") + NONE + TUPLE + BINPERSID
+              + EMPTY_DICT + u("_rebuild_tensor_v2") + glob("mypkg.tools", "run_cmd") + SETITEM
+              + BUILD + POP + EMPTY_DICT + STOP, rules=("MS-PKL-BUILD-PERSID",))
+
     # Memoized STACK_GLOBAL strings: module and name come from the memo, put there as values.
     b = (proto(4) + EMPTY_DICT + MEMOIZE + MARK + u("m") + u("collections") + MEMOIZE
          + u("n") + u("OrderedDict") + MEMOIZE + SETITEMS + POP

@@ -168,4 +168,17 @@ while IFS= read -r line; do
 	FAIL:*) fail "${line#FAIL: }" ;;
 	esac
 done <"$TMP/malformed.check"
+# 3. Inputs fuzzing once crashed on (corpus/regress/, also fuzz seeds): scanned and, for the
+#    converter's, converted without a crash or a sanitizer report.
+for f in "$C"/regress/*; do
+	"$MSCAN" scan "$f" >"$TMP/regress.out" 2>&1
+	rc=$?
+	"$MSCAN" convert --force "$f" -o "$TMP/regress.safetensors" >>"$TMP/regress.out" 2>&1
+	rc2=$?
+	if [ "$rc" -le 2 ] && [ "$rc2" -le 2 ] && ! grep -qE 'Sanitizer|runtime error' "$TMP/regress.out"; then
+		ok
+	else
+		fail "regress $(basename "$f"): scan exit $rc, convert exit $rc2"; head -5 "$TMP/regress.out" >&2
+	fi
+done
 t_done

@@ -1605,6 +1605,120 @@ static ms_err pkl_op_setitems(pkl_vm *vm, size_t x, const char *what)
 	return MS_OK;
 }
 
+/* ---- joblib: array bytes written into the stream after a NumpyArrayWrapper --------------
+ * joblib.dump pickles each ndarray as a NumpyArrayWrapper whose BUILD is followed, outside
+ * any frame, by the array itself: a nested pickle for object dtypes, else [1 padding-length
+ * byte + padding when 'numpy_array_alignment_bytes' is set] and count x itemsize raw bytes.
+ * NumpyUnpickler.load_build reads them there (joblib/numpy_pickle.py read_array). */
+
+static const pv *pkl_dict_get(const pv *d, const char *key)
+{
+	if (!d || d->kind != PV_DICT) return NULL;
+	for (size_t i = 0; i + 1 < d->u.seq.n; i += 2)
+		if (pkl_str_is(d->u.seq.v[i], key)) return d->u.seq.v[i + 1];
+	return NULL;
+}
+
+/* A numpy.dtype(...) object: its type string ('f8', 'V24', 'O8') and state tuple. */
+static const pv *pkl_dtype_str(const pv *dt)
+{
+	if (!dt || dt->kind != PV_OBJ || !pv_is_global(dt->u.obj.callable, "numpy", "dtype")) return NULL;
+	const pv *a = dt->u.obj.args;
+	if (!a || a->kind != PV_TUPLE || a->u.seq.n < 1 || a->u.seq.v[0]->kind != PV_STR) return NULL;
+	return a->u.seq.v[0];
+}
+
+static bool pkl_dtype_has_object(const pv *v, unsigned depth)
+{
+	if (!v || depth > 32) return false;
+	const pv *ts = pkl_dtype_str(v);
+	if (ts && ts->u.s.len && ts->u.s.p[0] == 'O') return true;
+	const pv *st = v->kind == PV_OBJ ? v->u.obj.state : v;
+	if (!st) return false;
+	if (st->kind == PV_TUPLE || st->kind == PV_DICT || st->kind == PV_LIST)
+		for (size_t i = 0; i < st->u.seq.n; i++)
+			if (pkl_dtype_has_object(st->u.seq.v[i], depth + 1)) return true;
+	return false;
+}
+
+/* Item size: the state's elsize for flexible and structured dtypes ('U2' is 8 bytes), else
+ * the type string's digits ('f8'). */
+static bool pkl_dtype_itemsize(const pv *dt, uint64_t *size)
+{
+	const pv *ts = pkl_dtype_str(dt);
+	if (!ts) return false;
+	const pv *st = dt->u.obj.state;
+	if (st && st->kind == PV_TUPLE && st->u.seq.n >= 6 && st->u.seq.v[5]->kind == PV_INT &&
+	    st->u.seq.v[5]->u.i > 0) {
+		*size = (uint64_t)st->u.seq.v[5]->u.i;
+		return true;
+	}
+	uint64_t n = 0;
+	bool digits = false;
+	for (size_t i = 1; i < ts->u.s.len; i++) {
+		uint8_t c = ts->u.s.p[i];
+		if (c < '0' || c > '9' || n > UINT32_MAX) return false;
+		n = n * 10 + (uint64_t)(c - '0');
+		digits = true;
+	}
+	*size = n;
+	return digits;
+}
+
+static ms_err pkl_joblib_array(pkl_vm *vm, const pv *state)
+{
+	const pv *dt = pkl_dict_get(state, "dtype"), *shape = pkl_dict_get(state, "shape");
+	if (!dt || !shape || shape->kind != PV_TUPLE)
+		return pkl_fail(vm, MS_ERR_MALFORMED, "joblib NumpyArrayWrapper without dtype and shape");
+	if (vm->in_frame && vm->pos < vm->frame_end)
+		return pkl_fail(vm, MS_ERR_UNSUPPORTED, "joblib array data inside an open frame");
+	vm->in_frame = false;
+	if (pkl_dtype_has_object(dt, 0)) {
+		/* pickle.load(file_handle): a whole pickle of its own */
+		ms_src sub;
+		if (vm->src->depth >= MS_MAX_NEST_DEPTH ||
+		    !ms_src_slice(vm->job, vm->src, vm->pos, vm->len - vm->pos, "[joblib object array]", &sub))
+			return pkl_fail(vm, MS_ERR_LIMIT, "joblib object arrays nested too deep");
+		pv *root = NULL;
+		size_t used = 0;
+		ms_err rc = pkl_run_one(vm->job, &sub, vm->arena, &root, &used);
+		if (rc != MS_OK) return pkl_fail(vm, rc, "joblib object array pickle is broken");
+		vm->pos += used;
+		return MS_OK;
+	}
+	uint64_t count = 1, isz, nb;
+	for (size_t i = 0; i < shape->u.seq.n; i++) {
+		const pv *d = shape->u.seq.v[i];
+		if (d->kind != PV_INT || d->u.i < 0 || ms_mul_ovf(count, (uint64_t)d->u.i, &count))
+			return pkl_fail(vm, MS_ERR_MALFORMED, "joblib array shape is not a tuple of sizes");
+	}
+	if (!pkl_dtype_itemsize(dt, &isz))
+		return pkl_fail(vm, MS_ERR_UNSUPPORTED, "joblib array dtype whose item size is unknown");
+	if (ms_mul_ovf(count, isz, &nb))
+		return pkl_fail(vm, MS_ERR_OVERFLOW, "joblib array size overflows");
+	const pv *align = pkl_dict_get(state, "numpy_array_alignment_bytes");
+	if (align && align->kind != PV_NONE) {
+		if (vm->pos >= vm->len) return pkl_fail(vm, MS_ERR_TRUNCATED, "joblib array padding cut");
+		size_t pad = vm->d[vm->pos];
+		if (pad > vm->len - vm->pos - 1)
+			return pkl_fail(vm, MS_ERR_TRUNCATED, "joblib array padding cut");
+		vm->pos += 1 + pad;
+	}
+	if (nb > vm->len - vm->pos)
+		return pkl_fail(vm, MS_ERR_TRUNCATED, "joblib array needs %llu bytes, %zu left",
+		                (unsigned long long)nb, vm->len - vm->pos);
+	pkl_note(vm, "skips %llu bytes of joblib array data", (unsigned long long)nb);
+	vm->pos += (size_t)nb;
+	return MS_OK;
+}
+
+static bool pkl_is_joblib_wrapper(const pv *inst)
+{
+	const pv *c = inst->u.obj.callable;
+	return pv_is_global(c, "joblib.numpy_pickle", "NumpyArrayWrapper") ||
+	       pv_is_global(c, "sklearn.externals.joblib.numpy_pickle", "NumpyArrayWrapper");
+}
+
 static ms_err pkl_op_build(pkl_vm *vm)
 {
 	if (vm->sp < 2 || vm->sp - 2 < pkl_fence(vm)) return pkl_underflow(vm);
@@ -1618,6 +1732,7 @@ static ms_err pkl_op_build(pkl_vm *vm)
 			pkl_note(vm, "sets state of %s.%s object", c->u.g.fq_module, c->u.g.fq_name);
 		}
 		if (vm->weights_only && !pkl_wo_type(inst)) pkl_wo(vm, "BUILD on a type it does not allow");
+		if (pkl_is_joblib_wrapper(inst)) return pkl_joblib_array(vm, state);
 	} else if (inst->kind == PV_GLOBAL) {
 		char t[256];
 		pv_render(inst, t, sizeof t);

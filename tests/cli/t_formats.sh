@@ -108,4 +108,36 @@ for fmt in gnu posix v7; do
 	expect_grep 'evil.pkl@[0-9]+: critical' last.out
 	rm -f tt/*/evil.pkl tt/evil.pkl
 done
+
+# joblib.dump writes each ndarray's bytes into the stream after its NumpyArrayWrapper: skipped
+# as joblib reads them, so arrays are clean, a payload after them is seen, and object arrays
+# (a nested pickle) are scanned.
+if "$PY" -c 'import joblib, numpy, sklearn' 2>/dev/null; then
+	"$PY" - <<'PYEOF'
+import joblib, numpy as np, os
+from sklearn.linear_model import LogisticRegression
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+arrs = {"f": np.arange(10.0), "i": np.arange(7, dtype=np.int16).reshape(7, 1), "b": np.ones(3, bool),
+        "s": np.array([b"ab", b"c"]), "u": np.array(["x", "yz"]), "e": np.zeros((0, 4)),
+        "r": np.zeros(2, dtype=[("a", "<i4"), ("b", "<f8", (2,))]), "z": np.float32(3)}
+for c in (0, 3, ("gzip", 3), ("bz2", 3), ("xz", 3), ("lzma", 3)):
+    n = "arr-%s.joblib" % (c if isinstance(c, int) else c[0])
+    joblib.dump(arrs, n, compress=c)
+joblib.dump(LogisticRegression().fit(np.eye(4), [0, 1, 0, 1]), "sk.joblib")
+# The payload is pickled after the arrays, never unpickled here.
+joblib.dump([np.arange(10), Evil()], "arr-then-payload.joblib")
+joblib.dump(np.array([1, Evil()], dtype=object), "object-array-payload.joblib")
+PYEOF
+	for f in arr-*.joblib; do
+		case $f in *payload*) continue ;; esac
+		expect_exit 0 "$MSCAN" scan --fail-on medium "$f"
+	done
+	expect_exit 0 "$MSCAN" scan sk.joblib
+	for f in arr-then-payload.joblib object-array-payload.joblib; do
+		expect_exit 1 "$MSCAN" scan "$f"
+		expect_grep 'MS-PKL-CALL-DENY' last.out
+	done
+fi
 t_done

@@ -548,6 +548,12 @@ ms_err ms_convert(const char *input, const char *output, const ms_convert_opts *
 	if (exists && !(o && o->force))
 		return cv_fail(msg, msglen, MS_ERR_ARG, "%s: already exists (use --force to replace it)",
 		               output);
+	/* --force replaces OUTPUT; it must never be the input itself (a link to it is fine:
+	 * the link is what gets replaced). */
+	struct stat ist;
+	if (exists && stat(input, &ist) == 0 && ist.st_dev == ost.st_dev && ist.st_ino == ost.st_ino)
+		return cv_fail(msg, msglen, MS_ERR_ARG, "%s: is the input; the input is never replaced",
+		               output);
 	if ((rc = cv_open_inputs(input, o, &in, &folder, msg, msglen)) != MS_OK) return rc;
 	if (exists && S_ISDIR(ost.st_mode) != folder) {
 		rc = cv_fail(msg, msglen, MS_ERR_ARG, "%s: exists and is %s", output,

@@ -216,4 +216,10 @@ sleep 0.15; kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null
 [ -z "$(ls -A term)" ] || [ -e term/out.safetensors ] && ok || { fail "SIGTERM left a temporary"; ls -la term >&2; }
 [ -z "$(ls -A term | grep -v '^out.safetensors$')" ] && ok || fail "SIGTERM left a temporary"
 
+# --force never replaces the input itself
+cp g/big.pt self.pt 2>/dev/null || cp "$ROOT/corpus/benign/conv_tx.pt" self.pt
+sum0=$(sha256sum self.pt)
+expect_exit 2 "$MSCAN" convert self.pt -o self.pt --force
+expect_grep 'is the input' last.err
+[ "$(sha256sum self.pt)" = "$sum0" ] && ok || fail "convert -o INPUT --force changed the input"
 t_done

@@ -2,6 +2,7 @@
 /* Copyright (c) 2026 The mscan authors */
 /* mscan: one binary, one subcommand per job. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -43,6 +44,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_ERROR;
 	}
+	/* libzip turns every member's DOS time into a time_t with mktime(), and glibc's tzset()
+	 * stats /etc/localtime on each call while TZ is unset: 10^4 members cost 10^4 stats. The
+	 * same zone named explicitly is loaded once. */
+	if (!getenv("TZ")) setenv("TZ", ":/etc/localtime", 0);
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		usage(stdout);

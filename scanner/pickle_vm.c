@@ -58,6 +58,7 @@ static const pkl_opinfo pkl_ops[256] = {
 };
 
 #define PKL_HIGHEST_PROTO 5
+#define PKL_SMALL_INTS 256         /* 0..255 (BININT1) share one value each, as CPython's cache */
 #define PKL_MAX_WO_FINDINGS 32     /* weights-only findings per stream (same cause repeats) */
 #define PKL_MAX_STRADDLE_FINDINGS 16
 #define PKL_NOTE 1024              /* disassembly annotation */
@@ -108,6 +109,7 @@ typedef struct pkl_vm {
 	char err_msg[512];
 	char note[PKL_NOTE];
 	int max_proto;
+	pv *none, *small[PKL_SMALL_INTS], *bools[2]; /* shared immutable scalars */
 } pkl_vm;
 
 static ms_err pkl_fail(pkl_vm *vm, ms_err code, const char *fmt, ...) MS_PRINTF(3, 4);
@@ -150,9 +152,29 @@ static ms_err pkl_nomem(pkl_vm *vm)
 
 /* ---- values ---------------------------------------------------------------------------- */
 
-static pv *pkl_new(pkl_vm *vm, pv_kind kind)
+/* Bytes a value of this kind needs: the header and its own union member only. Scalars are
+ * most values of a large pickle; at sizeof(pv) each, 40 MB of NONE/POP filled the arena. A
+ * value's kind never changes after it is made. */
+static size_t pkl_value_size(pv_kind kind)
 {
-	pv *v = ms_arena_alloc(vm->arena, sizeof *v);
+	const size_t head = offsetof(pv, u);
+	pv x;
+	switch (kind) {
+	case PV_NONE: case PV_BUFFER: return head + sizeof x.u.i;
+	case PV_BOOL: case PV_INT: return head + sizeof x.u.i;
+	case PV_FLOAT: return head + sizeof x.u.f;
+	case PV_BIGINT: case PV_STR: case PV_BYTES: case PV_BYTEARRAY: return head + sizeof x.u.s;
+	case PV_TUPLE: case PV_LIST: case PV_DICT: case PV_SET: case PV_FROZENSET:
+		return head + sizeof x.u.seq;
+	case PV_GLOBAL: return head + sizeof x.u.g;
+	case PV_PERSID: return head + sizeof x.u.persid;
+	default: return sizeof x;
+	}
+}
+
+static pv *pkl_alloc(pkl_vm *vm, pv_kind kind)
+{
+	pv *v = ms_arena_alloc(vm->arena, pkl_value_size(kind));
 	if (!v) {
 		pkl_nomem(vm);
 		return NULL;
@@ -160,6 +182,15 @@ static pv *pkl_new(pkl_vm *vm, pv_kind kind)
 	v->kind = kind;
 	v->off = vm->op_off;
 	return v;
+}
+
+/* None, booleans and small ints are never mutated, so one value each serves every opcode
+ * that makes one: gigabytes of NONE/POP or BININT1/POP run in constant memory. */
+static pv *pkl_new(pkl_vm *vm, pv_kind kind)
+{
+	if (kind != PV_NONE) return pkl_alloc(vm, kind);
+	if (!vm->none) vm->none = pkl_alloc(vm, PV_NONE);
+	return vm->none;
 }
 
 static pv *pkl_new_bytes(pkl_vm *vm, pv_kind kind, const uint8_t *p, size_t n)
@@ -179,8 +210,13 @@ static pv *pkl_new_bytes(pkl_vm *vm, pv_kind kind, const uint8_t *p, size_t n)
 
 static pv *pkl_new_int(pkl_vm *vm, pv_kind kind, int64_t i)
 {
-	pv *v = pkl_new(vm, kind);
+	pv **slot = NULL;
+	if (kind == PV_BOOL && (i == 0 || i == 1)) slot = &vm->bools[i];
+	else if (kind == PV_INT && i >= 0 && i < PKL_SMALL_INTS) slot = &vm->small[i];
+	if (slot && *slot) return *slot;
+	pv *v = pkl_alloc(vm, kind);
 	if (v) v->u.i = i;
+	if (slot) *slot = v;
 	return v;
 }
 

@@ -47,7 +47,8 @@ LIBS     += -L$(dir $(shell command -v $(NVCC) 2>/dev/null))../lib64 -lcudart_st
 else
 GPU_OBJ  := $(BUILDDIR)/obj/convert/gpu_none.o
 endif
-LIB_OBJS := $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(LIB_SRCS)) $(BUILDDIR)/obj/rules_data.o $(GPU_OBJ)
+LIB_OBJS := $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(LIB_SRCS)) $(BUILDDIR)/obj/rules_data.o \
+            $(BUILDDIR)/obj/yara_compiled.o $(GPU_OBJ)
 CLI_SRCS := $(wildcard cli/*.c)
 CLI_OBJS := $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(CLI_SRCS))
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
@@ -55,6 +56,7 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(BUILDDIR)/tests/%,$(TEST_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 RULE_FILES := $(sort $(wildcard rules/*.txt rules/*.yar rules/*.json))
+YAR_FILES  := $(filter %.yar,$(RULE_FILES))
 
 .PHONY: all deps pydeps check test unit cli-test asan fuzz fuzz-smoke demo bench install clean
 
@@ -76,6 +78,19 @@ $(BUILDDIR)/rules_data.c: $(RULE_FILES) scanner/embed.awk
 	awk -f scanner/embed.awk $(RULE_FILES) > $@
 
 $(BUILDDIR)/obj/rules_data.o: $(BUILDDIR)/rules_data.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The built-in YARA rules compiled once at build time (loading them is ~50x faster than
+# compiling them at every start). A host tool, never sanitized.
+$(BUILDDIR)/yara-precompile: scanner/tools/yara_precompile.c scanner/yara_externals.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+$(BUILDDIR)/yara_compiled.c: $(BUILDDIR)/yara-precompile $(YAR_FILES)
+	$(BUILDDIR)/yara-precompile $(YAR_FILES) > $@.tmp && mv $@.tmp $@
+
+$(BUILDDIR)/obj/yara_compiled.o: $(BUILDDIR)/yara_compiled.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -113,7 +128,7 @@ unit: $(TEST_BINS)
 
 cli-test: $(BUILDDIR)/mscan
 	@MSCAN=$(abspath $(BUILDDIR)/mscan) PY=$(abspath $(VPY)) BUILDDIR=$(abspath $(BUILDDIR)) \
-	  SAN_LDFLAGS="$(SAN_LDFLAGS)" bash tests/cli/run.sh
+	  SAN_LDFLAGS="$(SAN_LDFLAGS)" BUILD_VARS="SAN=$(SAN) CUDA=$(CUDA)" bash tests/cli/run.sh
 
 test: all unit cli-test
 
@@ -128,9 +143,9 @@ check: deps
 # ---- fuzzing ----------------------------------------------------------------------------
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DMSCAN_BUILD -Iinclude -I. -Ibuild/fuzz \
                -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(PKG_CFLAGS)
-build/fuzz/libmscan-fuzz.a: $(LIB_SRCS) build/rules_data.c convert/gpu_none.c
+build/fuzz/libmscan-fuzz.a: $(LIB_SRCS) build/rules_data.c build/yara_compiled.c convert/gpu_none.c
 	@mkdir -p build/fuzz/o
-	cd build/fuzz/o && for f in $(LIB_SRCS) build/rules_data.c convert/gpu_none.c; do \
+	cd build/fuzz/o && for f in $(LIB_SRCS) build/rules_data.c build/yara_compiled.c convert/gpu_none.c; do \
 	  clang $(subst -Iinclude -I. -Ibuild/fuzz,-I$(CURDIR)/include -I$(CURDIR),$(FUZZ_CFLAGS)) \
 	    -fsanitize=fuzzer-no-link -c $(CURDIR)/$$f -o $$(echo $$f | tr / _).o || exit 1; done
 	rm -f $@ && ar rcs $@ build/fuzz/o/*.o
@@ -164,4 +179,5 @@ install: all
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mscan.pc
 
 clean:
-	rm -rf build/obj build/asan build/fuzz build/mscan build/libmscan.a build/tests build/rules_data.c
+	rm -rf build/obj build/asan build/fuzz build/mscan build/libmscan.a build/tests build/rules_data.c \
+	  build/yara_compiled.c build/yara-precompile

@@ -31,10 +31,8 @@
 #include "arena_private.h"
 #include "limits.h"
 #include "rules_data_private.h"
+#include "yara_externals.h"
 #include "yara_private.h"
-
-#define YG_NS_BUILTIN "mscan"
-#define YG_NS_USER "user"
 #define YG_ID_PREFIX "MS-YARA-"
 #define YG_EVIDENCE_BYTES 48   /* matched bytes quoted in a finding's message */
 #define YG_SECRET_SHOWN 4      /* leading bytes shown of a match whose rule has secret = true */
@@ -128,7 +126,31 @@ static bool yg_has_suffix(const char *s, const char *suf)
 	return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
-/* Compiles built-in + user texts into *out. Returns MS_OK, MS_ERR_NOMEM or MS_ERR_YARA. */
+typedef struct yg_mem {
+	const unsigned char *p;
+	size_t n, off;
+} yg_mem;
+
+static size_t yg_mem_read(void *ptr, size_t size, size_t count, void *user)
+{
+	yg_mem *m = user;
+	if (size == 0 || count > (m->n - m->off) / size) return 0;
+	memcpy(ptr, m->p + m->off, size * count);
+	m->off += size * count;
+	return count;
+}
+
+/* The built-in rules as the build compiled them; false when there are none or this libyara
+ * cannot load them (then they are compiled from the embedded text). */
+static bool yg_load_builtin(YR_RULES **out)
+{
+	yg_mem m = {ms_yara_compiled, ms_yara_compiled_len, 0};
+	YR_STREAM s = {.user_data = &m, .read = yg_mem_read};
+	return ms_yara_compiled_len > 0 && yr_rules_load_stream(&s, out) == ERROR_SUCCESS;
+}
+
+/* Compiles built-in + user texts into *out (built-in alone: loads the precompiled form).
+ * Returns MS_OK, MS_ERR_NOMEM or MS_ERR_YARA. */
 static ms_err yg_compile(const ms_yara *y, YR_RULES **out, char *err, size_t errlen)
 {
 	YR_COMPILER *c = NULL;
@@ -136,14 +158,13 @@ static ms_err yg_compile(const ms_yara *y, YR_RULES **out, char *err, size_t err
 	ms_err rc = MS_ERR_YARA;
 	yg_diag d = {.err = err, .errlen = errlen};
 	*out = NULL;
+	if (y->nuser == 0 && yg_load_builtin(&rules)) goto check;
 	if (yr_compiler_create(&c) != ERROR_SUCCESS) {
 		snprintf(err, errlen, "YARA: cannot create a compiler");
 		return MS_ERR_NOMEM;
 	}
 	yr_compiler_set_callback(c, yg_compile_cb, &d);
-	if (yr_compiler_define_string_variable(c, "kind", "") != ERROR_SUCCESS ||
-	    yr_compiler_define_string_variable(c, "member", "") != ERROR_SUCCESS ||
-	    yr_compiler_define_integer_variable(c, "depth", 0) != ERROR_SUCCESS) {
+	if (yg_define_externals(c)) {
 		snprintf(err, errlen, "YARA: cannot define external variables");
 		rc = MS_ERR_NOMEM;
 		goto out;
@@ -163,6 +184,7 @@ static ms_err yg_compile(const ms_yara *y, YR_RULES **out, char *err, size_t err
 		rc = MS_ERR_NOMEM;
 		goto out;
 	}
+check:;
 	const YR_RULE *rule;
 	yr_rules_foreach(rules, rule)
 	{
@@ -179,7 +201,7 @@ static ms_err yg_compile(const ms_yara *y, YR_RULES **out, char *err, size_t err
 	rc = MS_OK;
 out:
 	if (rules) yr_rules_destroy(rules);
-	yr_compiler_destroy(c);
+	if (c) yr_compiler_destroy(c);
 	return rc;
 }
 

@@ -85,22 +85,7 @@ assert p==["tree/a/b/evil.pkl","tree/a/clean.pkl","tree/a/link.pkl"], p' last.ou
 expect_exit 0 "$MSCAN" scan --include 'clean*' tree
 expect_grep 'scanned 1 file' last.out
 
-# -j 4 gives exactly the output of -j 1
-mkdir many
-for i in $(seq 1 300); do cp clean.pkl many/c$i.pkl; done
-for i in $(seq 1 50); do cp evil.pkl many/e$i.pkl; printf 'junk' > many/j$i.bin; done
-"$MSCAN" scan -f json many > j1.json 2>/dev/null
-"$MSCAN" scan -f json -j 4 many > j4.json 2>/dev/null
-if cmp -s j1.json j4.json; then ok; else fail "-j 4 output differs from -j 1"; fi
-
-# Special files never hang; unreadable files are reported
-mkfifo fifo.pkl
-expect_exit 2 timeout 10 "$MSCAN" scan fifo.pkl
-expect_grep 'not a regular file' last.out
-if [ "$(id -u)" != 0 ]; then
-	cp clean.pkl locked.pkl; chmod 000 locked.pkl
-	expect_exit 2 "$MSCAN" scan locked.pkl
-fi
+# -j, vanishing files, devices, FIFOs and unreadable files: t_faults.sh
 
 # Configuration is never read from the working directory or the scanned tree
 mkdir cfgtrap && cp evil.pkl cfgtrap/

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Faults while scanning many files: 10,000 files give the same report with -j 4 as with -j 1;
+# files that vanish mid-scan, devices, FIFOs and unreadable files are reported, never hang,
+# never crash.
+set -u
+. "$ROOT/tests/cli/lib.sh"
+cd "$TMP"
+C=$ROOT/corpus
+
+# 10,000 files of every kind (clean, malicious, malformed, archives), in nested folders.
+"$PY" - "$C" <<'PYEOF'
+import os, sys
+corpus = sys.argv[1]
+samples = []
+for kind in ("benign", "malicious", "malformed"):
+    for n in sorted(os.listdir(os.path.join(corpus, kind))):
+        if not n.endswith(".expect"):
+            with open(os.path.join(corpus, kind, n), "rb") as f:
+                samples.append((n, f.read()))
+for i in range(10000):
+    name, data = samples[i % len(samples)]
+    d = os.path.join("many", "d%02d" % (i % 37))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "%05d-%s" % (i, name)), "wb") as f:
+        f.write(data)
+PYEOF
+"$MSCAN" scan -f json -j 1 many >j1.json 2>/dev/null
+rc1=$?
+"$MSCAN" scan -f json -j 4 many >j4.json 2>/dev/null
+rc4=$?
+[ "$rc1" = 1 ] && [ "$rc4" = 1 ] && ok || fail "10,000 files: exit $rc1 with -j 1, $rc4 with -j 4"
+if cmp -s j1.json j4.json; then ok; else fail "10,000 files: -j 4 report differs from -j 1"; fi
+"$PY" -c 'import json,sys; s=json.load(open("j4.json"))["summary"]; sys.exit(s["files"] != 10000)' &&
+	ok || fail "10,000 files: the report does not list 10,000 files"
+"$MSCAN" scan -j 1 many >t1.txt 2>&1
+"$MSCAN" scan -j 4 many >t4.txt 2>&1
+if cmp -s t1.txt t4.txt; then ok; else fail "10,000 files: text report differs between -j 1 and -j 4"; fi
+
+# Files deleted while the scan runs: each is scanned or reported, the run ends by itself.
+mkdir vanish
+for i in $(seq 1 2000); do cp "$C/benign/pkl_build_state.pkl" vanish/f$i.pkl; done
+(sleep 0.05; rm -f vanish/f1*.pkl) &
+timeout 120 "$MSCAN" scan -j 2 vanish >vanish.out 2>&1
+rc=$?
+wait
+case $rc in 0|2) ok ;; *) fail "vanishing files: exit $rc"; tail -3 vanish.out >&2 ;; esac
+grep -q '^scanned [0-9]* files' vanish.out && ok || fail "vanishing files: no summary line"
+
+# Devices and FIFOs are not read (a read of /dev/zero never ends).
+mkfifo fifo.pkl
+for f in /dev/zero /dev/null fifo.pkl; do
+	expect_exit 2 timeout 10 "$MSCAN" scan "$f"
+	expect_grep 'not a regular file' last.out
+done
+
+# An unreadable file, as a user without permission (root reads everything).
+cp "$C/benign/pkl_build_state.pkl" locked.pkl
+chmod 000 locked.pkl
+chmod 755 "$TMP"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	expect_exit 2 setpriv --reuid=65534 --regid=65534 --clear-groups "$MSCAN" scan "$TMP/locked.pkl"
+	expect_grep 'Permission denied' last.out
+elif [ "$(id -u)" != 0 ]; then
+	expect_exit 2 "$MSCAN" scan locked.pkl
+	expect_grep 'Permission denied' last.out
+fi
+t_done

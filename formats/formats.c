@@ -44,5 +44,12 @@ ms_err ms_job_scan_blob(ms_job *job, const ms_src *src)
 			return ms_job_error(job, src, 0, MS_ERR_UNSUPPORTED, "unrecognized format");
 		return ms_job_yara(job, src, "data");
 	}
-	return f->scan(job, src);
+	ms_err rc = f->scan(job, src);
+	/* --yara-all-bytes: the whole file once more as one blob, tensor payloads included (what
+	 * `mscan rules check` shows); findings found this way still count. */
+	if (src->depth == 0 && job->ctx->opts.yara_all_bytes) {
+		ms_err yr = ms_job_yara(job, src, "data");
+		if (rc == MS_OK) rc = yr;
+	}
+	return rc;
 }

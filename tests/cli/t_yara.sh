@@ -84,4 +84,18 @@ then
 else
 	fail "could not generate the benign set: $(tail -1 "$TMP/gen.err")"
 fi
+# --yara-all-bytes: tensor payloads are skipped by default and seen with the option.
+"$PY" - <<'PYEOF'
+import json, struct
+data = b"\x00" * 100 + b"EVILMARKER" + b"\x00" * 18
+h = json.dumps({"t": {"dtype": "U8", "shape": [len(data)], "data_offsets": [0, len(data)]}}).encode()
+h += b" " * (-len(h) % 8)
+import os
+open(os.path.join(os.environ["TMP"], "marker.safetensors"), "wb").write(struct.pack("<Q", len(h)) + h + data)
+PYEOF
+printf 'rule evil_marker { meta: severity = "high" strings: $a = "EVILMARKER" condition: $a }\n' \
+	>"$TMP/marker.yar"
+expect_exit 0 "$MSCAN" scan --rules "$TMP/marker.yar" "$TMP/marker.safetensors"
+expect_exit 1 "$MSCAN" scan --yara-all-bytes --rules "$TMP/marker.yar" "$TMP/marker.safetensors"
+expect_grep 'MS-YARA-evil_marker' "$TMP/last.out"
 t_done

@@ -218,28 +218,29 @@ static ms_err fd_bz2(ms_job *job, const ms_src *src, uint64_t off, const uint8_t
 	return rc;
 }
 
-static ms_err fd_xz(ms_job *job, const ms_src *src, uint64_t off, const uint8_t *in,
-                    size_t inlen, size_t hint, fd_out *o, size_t *used)
+/* Runs an initialised liblzma decoder over in. raw_end: a raw LZMA1 stream may end without
+ * an end marker (zip's LZMA, flag bit 1 clear): running out of input then ends it. */
+#define LZMA_PROPS_SIZE_LZMA1 5u /* lc/lp/pb byte + 32-bit dictionary size */
+
+static ms_err fd_lzma_run(ms_job *job, const ms_src *src, uint64_t off, lzma_stream *l,
+                          const uint8_t *in, size_t inlen, size_t hint, fd_out *o, size_t *used,
+                          bool raw_end)
 {
-	lzma_stream l = LZMA_STREAM_INIT;
-	/* The stream header names the dictionary size; without a cap a 20-byte input makes
-	 * liblzma allocate gigabytes. Preset 9 (joblib's maximum) needs ~65 MiB. */
-	if (lzma_auto_decoder(&l, MS_MAX_LZMA_MEMORY, LZMA_CONCATENATED) != LZMA_OK)
-		return ms_job_error(job, src, off, MS_ERR_NOMEM, "lzma initialisation failed");
 	ms_err rc = MS_OK;
-	l.next_in = in;
-	l.avail_in = inlen;
+	l->next_in = in;
+	l->avail_in = inlen;
 	lzma_action act = LZMA_RUN;
 	for (;;) {
-		if (l.avail_in == 0) act = LZMA_FINISH;
-		if (o->len == o->cap && (rc = fd_grow(job, src, off, o, inlen - l.avail_in, hint)) != MS_OK) break;
-		l.next_out = o->buf + o->len;
-		l.avail_out = o->cap - o->len;
-		size_t before = l.avail_out;
-		lzma_ret r = lzma_code(&l, act);
-		o->len += before - l.avail_out;
-		if (r == LZMA_STREAM_END) {
-			*used = inlen - l.avail_in;
+		if (l->avail_in == 0) act = LZMA_FINISH;
+		if (o->len == o->cap && (rc = fd_grow(job, src, off, o, inlen - l->avail_in, hint)) != MS_OK) break;
+		l->next_out = o->buf + o->len;
+		l->avail_out = o->cap - o->len;
+		size_t before = l->avail_out;
+		lzma_ret r = lzma_code(l, act);
+		o->len += before - l->avail_out;
+		if (r == LZMA_STREAM_END || (raw_end && l->avail_in == 0 && before == l->avail_out &&
+		                             (r == LZMA_OK || r == LZMA_BUF_ERROR))) {
+			*used = inlen - l->avail_in;
 			break;
 		}
 		if (r == LZMA_BUF_ERROR) {
@@ -258,7 +259,45 @@ static ms_err fd_xz(ms_job *job, const ms_src *src, uint64_t off, const uint8_t 
 			break;
 		}
 	}
-	lzma_end(&l);
+	lzma_end(l);
+	return rc;
+}
+
+static ms_err fd_xz(ms_job *job, const ms_src *src, uint64_t off, const uint8_t *in,
+                    size_t inlen, size_t hint, fd_out *o, size_t *used)
+{
+	lzma_stream l = LZMA_STREAM_INIT;
+	/* The stream header names the dictionary size; without a cap a 20-byte input makes
+	 * liblzma allocate gigabytes. Preset 9 (joblib's maximum) needs ~65 MiB. */
+	if (lzma_auto_decoder(&l, MS_MAX_LZMA_MEMORY, LZMA_CONCATENATED) != LZMA_OK)
+		return ms_job_error(job, src, off, MS_ERR_NOMEM, "lzma initialisation failed");
+	return fd_lzma_run(job, src, off, &l, in, inlen, hint, o, used, false);
+}
+
+/* Zip method 14 (APPNOTE 5.8.8; Python's zipfile ZIP_LZMA, so np.load reads it): version
+ * (2 bytes), properties size (2, LE), LZMA1 properties, then a raw LZMA1 stream. */
+static ms_err fd_zip_lzma(ms_job *job, const ms_src *src, uint64_t off, const uint8_t *in,
+                          size_t inlen, size_t hint, fd_out *o, size_t *used)
+{
+	if (inlen < 4 || ms_le16(in + 2) != LZMA_PROPS_SIZE_LZMA1 || inlen - 4 < LZMA_PROPS_SIZE_LZMA1)
+		return ms_job_error(job, src, off, MS_ERR_MALFORMED, "zip LZMA member: bad header");
+	lzma_filter f[2] = {{.id = LZMA_FILTER_LZMA1, .options = NULL}, {.id = LZMA_VLI_UNKNOWN}};
+	if (lzma_properties_decode(&f[0], NULL, in + 4, LZMA_PROPS_SIZE_LZMA1) != LZMA_OK)
+		return ms_job_error(job, src, off, MS_ERR_MALFORMED, "zip LZMA member: bad properties");
+	uint32_t dict = ((const lzma_options_lzma *)f[0].options)->dict_size;
+	if (dict > MS_MAX_LZMA_MEMORY) {
+		free(f[0].options);
+		return ms_job_error(job, src, off, MS_ERR_LIMIT,
+		                    "xz/lzma stream needs more than %llu MiB to decode",
+		                    (unsigned long long)(MS_MAX_LZMA_MEMORY >> 20));
+	}
+	lzma_stream l = LZMA_STREAM_INIT;
+	lzma_ret r = lzma_raw_decoder(&l, f);
+	free(f[0].options);
+	if (r != LZMA_OK) return ms_job_error(job, src, off, MS_ERR_NOMEM, "lzma initialisation failed");
+	size_t hdr = 4 + LZMA_PROPS_SIZE_LZMA1, body = 0;
+	ms_err rc = fd_lzma_run(job, src, off, &l, in + hdr, inlen - hdr, hint, o, &body, true);
+	*used = hdr + body;
 	return rc;
 }
 
@@ -273,6 +312,7 @@ ms_err fmt_decompress(ms_job *job, const ms_src *src, uint64_t off, fd_kind kind
 	*outlen = 0;
 	if (kind == FD_BZ2) rc = fd_bz2(job, src, off, in, inlen, hint, &o, &used);
 	else if (kind == FD_XZ) rc = fd_xz(job, src, off, in, inlen, hint, &o, &used);
+	else if (kind == FD_ZIP_LZMA) rc = fd_zip_lzma(job, src, off, in, inlen, hint, &o, &used);
 	else rc = fd_zlib(job, src, off, kind, in, inlen, hint, &o, &used);
 	job->inflated_total += o.len;
 	if (rc == MS_OK) rc = fd_ratio(job, src, off, o.len, used);

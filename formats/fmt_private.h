@@ -31,6 +31,7 @@ typedef enum {
 	FD_GZIP,        /* RFC 1952, concatenated members decoded one after the other */
 	FD_BZ2,         /* bzip2, concatenated streams */
 	FD_XZ,          /* .xz or legacy .lzma (lzma_auto_decoder), concatenated */
+	FD_ZIP_LZMA,    /* zip method 14: 4-byte header, LZMA1 properties, raw LZMA1 */
 } fd_kind;
 
 /* Decompresses in[0..inlen) under MS_MAX_MEMBER_BYTES, MS_MAX_INFLATE_RATIO (above

@@ -54,6 +54,7 @@
 #define ZIP_M_STORED 0u
 #define ZIP_M_DEFLATE 8u
 #define ZIP_M_BZIP2 12u
+#define ZIP_M_LZMA 14u
 #define ZIP_M_AES 99u
 
 #define ZIP_CRC_CHUNK ((size_t)1 << 30)
@@ -398,13 +399,15 @@ ms_err zip_member(ms_job *job, const ms_src *src, const zip_archive *z, size_t i
 			ms_job_finding(job, src, e->lho, "MS-ZIP-HEADER-MISMATCH", MS_SEV_MEDIUM, NULL, NULL,
 			               "stored member '%s' has compressed size %llu but size %llu",
 			               e->pname, (unsigned long long)e->csize, (unsigned long long)e->usize);
-	} else if (e->method == ZIP_M_DEFLATE || e->method == ZIP_M_BZIP2) {
+	} else if (e->method == ZIP_M_DEFLATE || e->method == ZIP_M_BZIP2 || e->method == ZIP_M_LZMA) {
 		uint8_t *buf;
 		size_t blen;
 		size_t hint = e->usize < MS_MAX_MEMBER_BYTES ? (size_t)e->usize : 0;
 		ms_src named = ms_src_child(job, src, src->data + e->doff, (size_t)e->csize, e->pname);
-		ms_err rc = fmt_decompress(job, &named, 0, e->method == ZIP_M_BZIP2 ? FD_BZ2 : FD_RAW_DEFLATE,
-		                           src->data + e->doff, (size_t)e->csize, hint, &buf, &blen, NULL);
+		fd_kind k = e->method == ZIP_M_BZIP2 ? FD_BZ2 : e->method == ZIP_M_LZMA ? FD_ZIP_LZMA
+		                                                                        : FD_RAW_DEFLATE;
+		ms_err rc = fmt_decompress(job, &named, 0, k, src->data + e->doff, (size_t)e->csize, hint,
+		                           &buf, &blen, NULL);
 		if (rc != MS_OK) return rc;
 		*owned = buf;
 		*out = ms_src_child(job, src, buf, blen, e->pname);

@@ -140,4 +140,18 @@ PYEOF
 		expect_grep 'MS-PKL-CALL-DENY' last.out
 	done
 fi
+# LZMA zip members (method 14: Python's zipfile writes them and np.load reads them).
+"$PY" - "$C/malicious/pkl_os_system_p2.pkl" <<'PYEOF'
+import io, sys, zipfile
+import numpy as np
+b = io.BytesIO(); np.save(b, np.arange(1000.0))
+with zipfile.ZipFile("lzma.npz", "w", zipfile.ZIP_LZMA) as z:
+    z.writestr("a.npy", b.getvalue())
+with zipfile.ZipFile("lzma-evil.zip", "w", zipfile.ZIP_LZMA) as z:
+    z.writestr("a.npy", b.getvalue())
+    z.writestr("model.pkl", open(sys.argv[1], "rb").read())
+PYEOF
+expect_exit 0 "$MSCAN" scan --fail-on medium lzma.npz
+expect_exit 1 "$MSCAN" scan lzma-evil.zip
+expect_grep 'model.pkl@[0-9]+: critical MS-PKL-CALL-DENY' last.out
 t_done

@@ -91,6 +91,7 @@ typedef struct pkl_vm {
 	bool in_frame;
 	bool linear;               /* pickle.loads(bytes) reading instead of pickle.load(file) */
 	bool quiet;                /* second look at a stream: findings only, no globals/dis */
+	bool joblib_skipped;       /* joblib array bytes were skipped: look again without that */
 	bool straddled;            /* the two readings diverged somewhere */
 	size_t pick_start;         /* offset of the current pickle's first opcode */
 	size_t gl_base, gl_end;    /* job globals recorded by the primary reading */
@@ -1647,12 +1648,25 @@ static ms_err pkl_op_setitems(pkl_vm *vm, size_t x, const char *what)
  * byte + padding when 'numpy_array_alignment_bytes' is set] and count x itemsize raw bytes.
  * NumpyUnpickler.load_build reads them there (joblib/numpy_pickle.py read_array). */
 
+/* d[key] as Python has it: of repeated keys the last one wins. */
 static const pv *pkl_dict_get(const pv *d, const char *key)
 {
+	const pv *v = NULL;
 	if (!d || d->kind != PV_DICT) return NULL;
 	for (size_t i = 0; i + 1 < d->u.seq.n; i += 2)
-		if (pkl_str_is(d->u.seq.v[i], key)) return d->u.seq.v[i + 1];
-	return NULL;
+		if (pkl_str_is(d->u.seq.v[i], key)) v = d->u.seq.v[i + 1];
+	return v;
+}
+
+/* An attribute BUILD sets: state is a dict, or (dict or None, slotstate dict) whose
+ * slotstate is applied after the dict (pickle.py load_build). */
+static const pv *pkl_state_get(const pv *state, const char *key)
+{
+	if (state && state->kind == PV_TUPLE && state->u.seq.n == 2) {
+		const pv *v = pkl_dict_get(state->u.seq.v[1], key);
+		return v ? v : pkl_dict_get(state->u.seq.v[0], key);
+	}
+	return pkl_dict_get(state, key);
 }
 
 /* A numpy.dtype(...) object: its type string ('f8', 'V24', 'O8') and state tuple. */
@@ -1677,33 +1691,32 @@ static bool pkl_dtype_has_object(const pv *v, unsigned depth)
 	return false;
 }
 
-/* Item size: the state's elsize for flexible and structured dtypes ('U2' is 8 bytes), else
- * the type string's digits ('f8'). */
+/* Item size as numpy's dtype __setstate__ sets it: the state's elsize only for the flexible
+ * kinds ('U2' is 8 bytes, 'V24' structured), which alone honour it; the type string's digits
+ * otherwise ('f8', 'M8' of 'M8[ns]'), whatever elsize the state claims. */
 static bool pkl_dtype_itemsize(const pv *dt, uint64_t *size)
 {
 	const pv *ts = pkl_dtype_str(dt);
-	if (!ts) return false;
+	if (!ts || ts->u.s.len < 2) return false;
+	uint8_t kind = ts->u.s.p[0];
 	const pv *st = dt->u.obj.state;
-	if (st && st->kind == PV_TUPLE && st->u.seq.n >= 6 && st->u.seq.v[5]->kind == PV_INT &&
-	    st->u.seq.v[5]->u.i > 0) {
+	if ((kind == 'U' || kind == 'S' || kind == 'V') && st && st->kind == PV_TUPLE &&
+	    st->u.seq.n >= 6 && st->u.seq.v[5]->kind == PV_INT && st->u.seq.v[5]->u.i > 0) {
 		*size = (uint64_t)st->u.seq.v[5]->u.i;
 		return true;
 	}
 	uint64_t n = 0;
-	bool digits = false;
-	for (size_t i = 1; i < ts->u.s.len; i++) {
-		uint8_t c = ts->u.s.p[i];
-		if (c < '0' || c > '9' || n > UINT32_MAX) return false;
-		n = n * 10 + (uint64_t)(c - '0');
-		digits = true;
-	}
+	size_t i = 1;
+	for (; i < ts->u.s.len && ts->u.s.p[i] >= '0' && ts->u.s.p[i] <= '9' && n <= UINT32_MAX; i++)
+		n = n * 10 + (uint64_t)(ts->u.s.p[i] - '0');
+	if (i == 1 || (i < ts->u.s.len && ts->u.s.p[i] != '[')) return false;
 	*size = n;
-	return digits;
+	return true;
 }
 
 static ms_err pkl_joblib_array(pkl_vm *vm, const pv *state)
 {
-	const pv *dt = pkl_dict_get(state, "dtype"), *shape = pkl_dict_get(state, "shape");
+	const pv *dt = pkl_state_get(state, "dtype"), *shape = pkl_state_get(state, "shape");
 	if (!dt || !shape || shape->kind != PV_TUPLE)
 		return pkl_fail(vm, MS_ERR_MALFORMED, "joblib NumpyArrayWrapper without dtype and shape");
 	if (vm->in_frame && vm->pos < vm->frame_end)
@@ -1720,6 +1733,7 @@ static ms_err pkl_joblib_array(pkl_vm *vm, const pv *state)
 		ms_err rc = pkl_run_one(vm->job, &sub, vm->arena, &root, &used);
 		if (rc != MS_OK) return pkl_fail(vm, rc, "joblib object array pickle is broken");
 		vm->pos += used;
+		vm->joblib_skipped = true;
 		return MS_OK;
 	}
 	uint64_t count = 1, isz, nb;
@@ -1732,7 +1746,7 @@ static ms_err pkl_joblib_array(pkl_vm *vm, const pv *state)
 		return pkl_fail(vm, MS_ERR_UNSUPPORTED, "joblib array dtype whose item size is unknown");
 	if (ms_mul_ovf(count, isz, &nb))
 		return pkl_fail(vm, MS_ERR_OVERFLOW, "joblib array size overflows");
-	const pv *align = pkl_dict_get(state, "numpy_array_alignment_bytes");
+	const pv *align = pkl_state_get(state, "numpy_array_alignment_bytes");
 	if (align && align->kind != PV_NONE) {
 		if (vm->pos >= vm->len) return pkl_fail(vm, MS_ERR_TRUNCATED, "joblib array padding cut");
 		size_t pad = vm->d[vm->pos];
@@ -1745,14 +1759,21 @@ static ms_err pkl_joblib_array(pkl_vm *vm, const pv *state)
 		                (unsigned long long)nb, vm->len - vm->pos);
 	pkl_note(vm, "skips %llu bytes of joblib array data", (unsigned long long)nb);
 	vm->pos += (size_t)nb;
+	vm->joblib_skipped = true;
 	return MS_OK;
 }
 
+/* By the whole dotted path: 'joblib' + 'numpy_pickle.NumpyArrayWrapper' (protocol 4) is
+ * the same class. Only joblib's NumpyUnpickler reads array bytes; pickle.load does not, so a
+ * stream where bytes were skipped is also read without skipping (pkl_second_look). */
 static bool pkl_is_joblib_wrapper(const pv *inst)
 {
 	const pv *c = inst->u.obj.callable;
-	return pv_is_global(c, "joblib.numpy_pickle", "NumpyArrayWrapper") ||
-	       pv_is_global(c, "sklearn.externals.joblib.numpy_pickle", "NumpyArrayWrapper");
+	if (!c || c->kind != PV_GLOBAL || c->u.g.unresolved) return false;
+	char path[512];
+	snprintf(path, sizeof path, "%s.%s", c->u.g.fq_module, c->u.g.fq_name);
+	return strcmp(path, "joblib.numpy_pickle.NumpyArrayWrapper") == 0 ||
+	       strcmp(path, "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper") == 0;
 }
 
 static ms_err pkl_op_build(pkl_vm *vm)
@@ -1768,7 +1789,7 @@ static ms_err pkl_op_build(pkl_vm *vm)
 			pkl_note(vm, "sets state of %s.%s object", c->u.g.fq_module, c->u.g.fq_name);
 		}
 		if (vm->weights_only && !pkl_wo_type(inst)) pkl_wo(vm, "BUILD on a type it does not allow");
-		if (pkl_is_joblib_wrapper(inst)) return pkl_joblib_array(vm, state);
+		if (!vm->quiet && pkl_is_joblib_wrapper(inst)) return pkl_joblib_array(vm, state);
 	} else if (inst->kind == PV_GLOBAL) {
 		char t[256];
 		pv_render(inst, t, sizeof t);
@@ -2202,8 +2223,9 @@ static void pkl_vm_free(pkl_vm *vm)
 	pkl_sset_free(&vm->look_seen);
 }
 
-/* Runs up to max pickles from `from` again, reading linearly (pickle.loads of the bytes):
- * findings only, errors ignored. Used where the file reading and the bytes reading differ. */
+/* Runs up to max pickles from `from` again, reading linearly (pickle.loads of the bytes) and
+ * without joblib's array skipping (quiet): findings only, errors ignored. Used where the file
+ * reading and the bytes reading differ, or joblib's and pickle's. */
 static void pkl_second_look(pkl_vm *vm, size_t from, size_t max)
 {
 	bool dis = vm->dis;
@@ -2294,7 +2316,7 @@ ms_err pkl_run(ms_job *job, const ms_src *src, ms_arena *arena, pkl_stream *out)
 			break;
 		}
 	}
-	if (vm.straddled) pkl_second_look(&vm, 0, MS_MAX_PKL_STREAMS);
+	if (vm.straddled || vm.joblib_skipped) pkl_second_look(&vm, 0, MS_MAX_PKL_STREAMS);
 	if (out) {
 		out->roots = roots;
 		out->nroots = nroots;
@@ -2321,7 +2343,7 @@ ms_err pkl_run_one(ms_job *job, const ms_src *src, ms_arena *arena, pv **root, s
 	ms_err rc = pkl_exec(&vm, &r);
 	if (rc != MS_OK) rc = pkl_report(&vm);
 	size_t end = vm.pos;
-	if (vm.straddled) pkl_second_look(&vm, 0, 1);
+	if (vm.straddled || vm.joblib_skipped) pkl_second_look(&vm, 0, 1);
 	vm.pos = end;
 	if (root) *root = rc == MS_OK ? r : NULL;
 	if (consumed) *consumed = vm.pos;

@@ -17,7 +17,10 @@ run code here. Several pickles back to back are loaded with a fresh Unpickler ea
 repeated pickle.load(f) and torch's legacy loader do). Each file is read twice: through
 io.BytesIO (torch.load of a zip checkpoint) and through a BufferedReader (open(path), torch's
 legacy loader); the C unpickler handles FRAME differently in the two (see cpython_globals).
-Where they disagree mscan must list the union of both.
+Where they disagree mscan must list the union of both. A stream holding joblib's
+NumpyArrayWrapper is also read as joblib.load does (joblib_globals: NumpyUnpickler reads
+array bytes after each wrapper, which pickle.load runs as opcodes); mscan must list the union
+of the three readings.
 
 When CPython loads the whole file, the lists must be equal and mscan must not report an
 error. When CPython stops with an exception (a malformed or truncated stream, an EXT code,
@@ -270,9 +273,39 @@ def mscan_globals(mscan, paths):
     return {f["path"]: f for f in doc["files"]}
 
 
+def joblib_globals(data):
+    """find_class calls of joblib's NumpyUnpickler (pickle._Unpickler subclass): the wrapper
+    class, numpy.dtype and ndarray are the real ones (so the array bytes are read as joblib
+    reads them), everything else a Stub. None when joblib or numpy are missing."""
+    try:
+        import joblib.numpy_pickle as jnp
+        import numpy
+    except ImportError:
+        return None
+    real = {"joblib.numpy_pickle.NumpyArrayWrapper": jnp.NumpyArrayWrapper,
+            "numpy.dtype": numpy.dtype, "numpy.ndarray": numpy.ndarray}
+    calls = []
+
+    class JoblibRecorder(jnp.NumpyUnpickler):
+        def find_class(self, module, name):
+            calls.append((module, name))
+            return real.get(module + "." + name, Stub)
+
+        def persistent_load(self, pid):
+            return Stub()
+
+    try:
+        JoblibRecorder("sample", io.BytesIO(data)).load()
+    except BaseException as e:   # noqa: B902
+        if isinstance(e, KeyboardInterrupt):
+            raise
+    return calls
+
+
 def compare(name, data, rec, mismatches, stats):
     want, err, npk = cpython_globals(data)
     want2, err2, npk2 = cpython_globals(data, peek=True)
+    wantj = joblib_globals(data) if b"NumpyArrayWrapper" in data else None
     want = [(printable(m), printable(n)) for m, n in want]
     want2 = [(printable(m), printable(n)) for m, n in want2]
     if rec is None:
@@ -284,6 +317,17 @@ def compare(name, data, rec, mismatches, stats):
     stats["globals"] += len(want)
     if rec.get("format") != "pickle" and (want or want2 or npk or npk2):
         mismatches.append((name, "format %r, not pickle" % rec.get("format"), want, got))
+        return
+    if wantj is not None and [(printable(m), printable(n)) for m, n in wantj] != want:
+        # joblib.load reads array bytes pickle.load runs as opcodes: a file may meet either,
+        # so mscan must list everything each reading resolves, and nothing else.
+        stats["joblib_differs"] += 1
+        union = (collections.Counter(want) | collections.Counter(want2)
+                 | collections.Counter((printable(m), printable(n)) for m, n in wantj))
+        cg = collections.Counter(got)
+        if cg & union != union or cg - union:
+            mismatches.append((name, "globals differ from the union of the pickle and joblib "
+                               "readings", sorted(union), got))
         return
     if (want, err is None) != (want2, err2 is None):
         # The two ways of reading disagree (FRAME corner cases): a loader of either kind may
@@ -358,10 +402,11 @@ def main():
     if len(mismatches) > 60:
         print("... %d more mismatches" % (len(mismatches) - 60))
     print("differential: %d pickles compared (%d corpus, %d random), %d complete loads, "
-          "%d partial, %d where BytesIO and buffered reads differ, %d find_class calls, %d mismatches"
+          "%d partial, %d where BytesIO and buffered reads differ, %d where joblib's reading "
+          "differs, %d find_class calls, %d mismatches"
           % (stats["compared"], stats["corpus"], stats["compared"] - stats["corpus"],
-             stats["complete"], stats["partial"], stats["modes_differ"], stats["globals"],
-             len(mismatches)))
+             stats["complete"], stats["partial"], stats["modes_differ"], stats["joblib_differs"],
+             stats["globals"], len(mismatches)))
     if not a.keep and not a.work:
         import shutil
         shutil.rmtree(work, ignore_errors=True)

@@ -12,14 +12,17 @@
  *              ndim x int64 size, ndim x int64 stride, int64 storage_offset)
  *   pickle     the main object
  *
- * What tarfile does and we follow: a 512-byte header is valid when its checksum matches
- * (signed or unsigned sum; no magic needed); numbers are octal text (int(s.strip(), 8)) or
- * base-256; the ustar prefix is joined to the name; GNU 'L' long names and pax 'x' path/size
- * records apply to the next header ('g' values only through a later 'x'); only regular files
- * and unknown types are followed by data blocks (a directory or link header's size is NOT
- * skipped); the archive ends at the first zero block, and an invalid header after the first
- * also ends it silently. getmember() takes the LAST member of a name, so that is the one the
- * torch loader reads. Every other member is examined by content.
+ * What tarfile does and we follow: a 512-byte header is valid when every numeric field
+ * parses (octal text as int(s.strip(), 8), or base-256) and its checksum matches the signed or
+ * unsigned byte sum (no magic needed); the ustar prefix is joined to the name; global pax
+ * values apply to every later member after its data offset is fixed, and each pax 'x' or GNU
+ * 'L'/'K' header wraps the next one, the first in the file winning, an 'x' size moving the
+ * next header; only regular files and unknown types are followed by data blocks (a
+ * directory or link header's size is NOT skipped); the archive ends at the first zero block
+ * or invalid header. getmember() takes the LAST member of a name and extract() of a hard link
+ * writes its target's data, so that is what the torch loader reads. Every other member is
+ * examined by content. Where tarfile raises, torch.load reads the file as a legacy stream
+ * from offset 0, so a top-level tar is also read that way (pkl_run_speculative).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +35,7 @@
 
 #define TAR_BID 45u
 #define TAR_BLOCK 512u
+#define TAR_MAX_WRAPS 16u /* pax / GNU long-name headers in a row before one member */
 
 typedef struct tar_member {
 	uint8_t *name;       /* full name (owned, NUL-terminated) */
@@ -40,6 +44,8 @@ typedef struct tar_member {
 	uint64_t hoff;       /* offset of its header */
 	uint64_t doff, size; /* data range, for members that carry data */
 	bool data;
+	const uint8_t *link; /* link target (borrowed from the input) */
+	size_t llen;
 	bool link_escapes;   /* a link whose target is absolute or climbs out with '..' */
 } tar_member;
 
@@ -59,16 +65,22 @@ static size_t tar_nts(const uint8_t *p, size_t n)
 
 static bool tar_space(uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f); }
 
-/* tarfile.nti: base-256 when the first byte is 0x80 or 0xff, else int(text.strip() or "0", 8)
- * (sign, "0o" prefix and single underscores between digits accepted, as int() does). */
-static bool tar_number(const uint8_t *p, size_t n, uint64_t *out)
+/* tarfile.nti: base-256 when the first byte is 0x80 or 0xff (0xff: negative), else
+ * int(text.strip() or "0", 8) (sign, "0o" prefix and single underscores between digits
+ * accepted, as int() does). False where tarfile raises InvalidHeaderError. */
+static bool tar_number(const uint8_t *p, size_t n, int64_t *out)
 {
 	uint64_t v = 0;
 	if (p[0] == 0x80 || p[0] == 0xff) {
-		if (p[0] == 0xff) return false; /* negative */
 		for (size_t i = 1; i < n; i++)
-			if (v >> 56 || ms_add_ovf(v << 8, p[i], &v)) return false;
-		*out = v;
+			if (v >> 55 || ms_add_ovf(v << 8, p[i], &v)) return false;
+		if (p[0] == 0xff) {
+			/* -(256^(n-1) - v): representable only while 256^(n-1) fits */
+			if (n - 1 >= 8) return false;
+			*out = (int64_t)v - (int64_t)((uint64_t)1 << (8 * (n - 1)));
+			return true;
+		}
+		*out = (int64_t)v;
 		return true;
 	}
 	size_t len = tar_nts(p, n), a = 0;
@@ -78,8 +90,8 @@ static bool tar_number(const uint8_t *p, size_t n, uint64_t *out)
 		*out = 0;
 		return true;
 	}
-	if (p[a] == '+') a++;
-	else if (p[a] == '-') return false;
+	bool neg = false;
+	if (p[a] == '+' || p[a] == '-') neg = p[a++] == '-';
 	if (len - a >= 2 && p[a] == '0' && (p[a + 1] == 'o' || p[a + 1] == 'O')) {
 		a += 2;
 		if (a < len && p[a] == '_') a++;
@@ -87,27 +99,31 @@ static bool tar_number(const uint8_t *p, size_t n, uint64_t *out)
 	if (a == len) return false;
 	for (size_t i = a; i < len; i++) {
 		if (p[i] == '_' && i > a && i + 1 < len && p[i + 1] != '_') continue;
-		if (p[i] < '0' || p[i] > '7' || v >> 61) return false;
+		if (p[i] < '0' || p[i] > '7' || v >> 60) return false;
 		v = v << 3 | (uint64_t)(p[i] - '0');
 	}
-	*out = v;
+	*out = neg ? -(int64_t)v : (int64_t)v;
 	return true;
 }
 
-/* tarfile.calc_chksums: the header summed with the checksum field as spaces, as unsigned
- * and as signed bytes; either may match. */
-static bool tar_checksum_ok(const uint8_t *h)
+/* TarInfo.frombuf: every numeric field must parse and the checksum must equal the header's
+ * unsigned or signed byte sum (the checksum field counted as spaces). */
+static bool tar_header_ok(const uint8_t *h)
 {
-	uint64_t want;
+	static const struct { unsigned off, len; } num[] = {
+		{100, 8}, {108, 8}, {116, 8}, {124, 12}, {136, 12}, {329, 8}, {337, 8},
+	};
+	int64_t v, want;
+	for (size_t i = 0; i < sizeof num / sizeof num[0]; i++)
+		if (!tar_number(h + num[i].off, num[i].len, &v)) return false;
 	if (!tar_number(h + 148, 8, &want)) return false;
-	int64_t s = 8 * ' ';
-	uint64_t u = 8 * ' ';
+	int64_t sg = 8 * ' ', us = 8 * ' ';
 	for (size_t i = 0; i < TAR_BLOCK; i++) {
 		if (i >= 148 && i < 156) continue;
-		u += h[i];
-		s += (int8_t)h[i];
+		us += h[i];
+		sg += (int8_t)h[i];
 	}
-	return want == u || (s >= 0 && want == (uint64_t)s);
+	return want == us || want == sg;
 }
 
 static bool tar_zero_block(const uint8_t *h)
@@ -119,7 +135,7 @@ static bool tar_zero_block(const uint8_t *h)
 
 static unsigned tar_bid(const uint8_t *p, size_t len)
 {
-	if (len < TAR_BLOCK || tar_zero_block(p) || !tar_checksum_ok(p)) return 0;
+	if (len < TAR_BLOCK || tar_zero_block(p) || !tar_header_ok(p)) return 0;
 	return TAR_BID;
 }
 
@@ -141,42 +157,54 @@ typedef struct tar_pax {
 	uint64_t size;
 } tar_pax;
 
-/* Parses pax records into px. keep: values already in px win. tarfile applies an outer
- * extended header (or GNU long name) after the inner one has been applied, so for a chain
- * of them the first one in the file wins. */
-static bool tar_pax_parse(const uint8_t *p, size_t n, tar_pax *px, bool keep)
+/* int(value) for a pax number; tarfile sets 0 where int() fails. False: negative. */
+static bool tar_pax_size(const uint8_t *v, size_t n, uint64_t *out)
+{
+	size_t a = 0;
+	while (a < n && tar_space(v[a])) a++;
+	while (n > a && tar_space(v[n - 1])) n--;
+	if (a < n && v[a] == '-') return false;
+	if (a < n && v[a] == '+') a++;
+	uint64_t x = 0;
+	bool ok = a < n;
+	for (size_t i = a; i < n && ok; i++) {
+		if (v[i] == '_' && i > a && i + 1 < n && v[i + 1] != '_') continue;
+		ok = v[i] >= '0' && v[i] <= '9' && !ms_mul_ovf(x, 10, &x) &&
+		     !ms_add_ovf(x, (uint64_t)(v[i] - '0'), &x);
+	}
+	*out = ok ? x : 0;
+	return true;
+}
+
+/* Parses the records of a pax header's block-padded data into px (later records win, as in
+ * a dict). False where tarfile raises InvalidHeaderError (it then ends the archive). */
+static bool tar_pax_parse(const uint8_t *p, size_t n, tar_pax *px)
 {
 	size_t off = 0;
 	while (off < n && p[off]) {
 		size_t rec = 0, i = off;
 		while (i < n && p[i] >= '0' && p[i] <= '9') {
-			if (rec > MS_MAX_NAME_BYTES * 16) return false;
+			if (rec > n) return false;
 			rec = rec * 10 + (size_t)(p[i++] - '0');
 		}
-		if (i == off || i >= n || p[i] != ' ' || rec < i - off + 3 || rec > n - off) return false;
+		if (i == off || i >= n || p[i] != ' ' || rec < 5 || rec > n - off) return false;
 		const uint8_t *kw = p + i + 1, *end = p + off + rec - 1;
+		if (kw > end) return false;
 		const uint8_t *eq = memchr(kw, '=', (size_t)(end - kw));
 		if (!eq || eq == kw || *end != '\n') return false;
 		const uint8_t *val = eq + 1;
 		size_t klen = (size_t)(eq - kw), vlen = (size_t)(end - val);
-		if (klen == 4 && memcmp(kw, "path", 4) == 0 && !(keep && px->has_path)) {
+		if (klen == 4 && memcmp(kw, "path", 4) == 0) {
 			while (vlen && val[vlen - 1] == '/') vlen--;
 			px->path = val;
 			px->plen = vlen;
 			px->has_path = true;
-		} else if (klen == 8 && memcmp(kw, "linkpath", 8) == 0 && !(keep && px->has_link)) {
+		} else if (klen == 8 && memcmp(kw, "linkpath", 8) == 0) {
 			px->link = val;
 			px->llen = vlen;
 			px->has_link = true;
-		} else if (klen == 4 && memcmp(kw, "size", 4) == 0 && !(keep && px->has_size)) {
-			uint64_t v = 0;
-			if (vlen == 0 || vlen > 20) return false;
-			for (size_t k = 0; k < vlen; k++) {
-				if (val[k] < '0' || val[k] > '9' || ms_mul_ovf(v, 10, &v) ||
-				    ms_add_ovf(v, (uint64_t)(val[k] - '0'), &v))
-					return false;
-			}
-			px->size = v;
+		} else if (klen == 4 && memcmp(kw, "size", 4) == 0) {
+			if (!tar_pax_size(val, vlen, &px->size)) return false;
 			px->has_size = true;
 		} else if (klen > 11 && memcmp(kw, "GNU.sparse.", 11) == 0) {
 			px->sparse = true;
@@ -228,89 +256,126 @@ static ms_err tar_add(ms_job *job, const ms_src *src, tar_archive *a, const tar_
 	return MS_OK;
 }
 
-/* Walks the headers as tarfile.next() does. Errors only for what makes tarfile itself fail
- * (an invalid first header is not ours: the bid checked it). */
+/* A header that wraps the next one: a pax 'x' (its records over a copy of the global ones,
+ * taken when it was read) or a GNU 'L'/'K' long name or link. */
+typedef struct tar_wrap {
+	char type;
+	tar_pax pax;
+	const uint8_t *text;
+	size_t tlen;
+} tar_wrap;
+
+static uint64_t tar_blocks(uint64_t size) { return (size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK; }
+
+/* Walks the headers as tarfile.next() does; *end is where it stops reading (the first zero
+ * block, an invalid header, or a wrapper whose next header is missing). What tarfile applies
+ * to a member, in order: its header; the global pax values (_proc_builtin, after the data
+ * offset is fixed from the header's size); then each wrapper from the innermost out, so the
+ * first one in the file wins; a wrapper whose values hold a size moves the next header to
+ * after that size. Errors only for limits and for data running past the end. */
 static ms_err tar_load(ms_job *job, const ms_src *src, tar_archive *a)
 {
 	const uint8_t *p = src->data;
 	size_t len = src->len, off = 0;
-	tar_pax gpax = {0}, pax = {0}; /* global values; what applies to the next member */
-	bool have_pax = false;
+	tar_pax gpax = {0};
+	tar_wrap wraps[TAR_MAX_WRAPS];
+	size_t nw = 0;
 	for (;;) {
-		if (len - off < TAR_BLOCK || tar_zero_block(p + off) || !tar_checksum_ok(p + off)) break;
+		a->end = off;
+		if (len - off < TAR_BLOCK || tar_zero_block(p + off) || !tar_header_ok(p + off)) break;
 		const uint8_t *h = p + off;
 		tar_member m = {.type = (char)h[156], .hoff = off};
-		uint64_t size;
-		if (!tar_number(h + 124, 12, &size))
-			return ms_job_error(job, src, off + 124, MS_ERR_MALFORMED, "tar: invalid size field");
-		if (have_pax && pax.has_size) size = pax.size;
-		size_t room = len - off - TAR_BLOCK;
-		uint64_t blocks = size <= room ? (size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK : UINT64_MAX;
-		if (blocks > room) {
-			if (tar_is_regular(m.type) || !tar_is_known(m.type) || m.type == 'L' ||
-			    m.type == 'K' || m.type == 'x' || m.type == 'g' || m.type == 'X')
-				return ms_job_error(job, src, off, MS_ERR_TRUNCATED,
-				                    "tar: member at offset %zu claims %llu bytes, %zu left",
-				                    off, (unsigned long long)size, len - off - TAR_BLOCK);
-		}
-		size_t doff = off + TAR_BLOCK;
-		if (m.type == 'x' || m.type == 'X' || m.type == 'g') {
-			bool outer = have_pax;
-			if (m.type != 'g' && !have_pax) {
-				pax = gpax;
-				have_pax = true;
+		int64_t hsize;
+		tar_number(h + 124, 12, &hsize);
+		size_t doff = off + TAR_BLOCK, room = len - doff;
+		if (hsize < 0)
+			return ms_job_error(job, src, off + 124, MS_ERR_MALFORMED, "tar: negative size");
+		uint64_t size = (uint64_t)hsize;
+		if (m.type == 'x' || m.type == 'X' || m.type == 'g' || m.type == 'L' || m.type == 'K') {
+			if (nw == TAR_MAX_WRAPS)
+				return ms_job_error(job, src, off, MS_ERR_LIMIT, "tar: more than %u extended "
+				                    "headers before a member", TAR_MAX_WRAPS);
+			if (size > room || tar_blocks(size) > room)
+				return ms_job_error(job, src, off, MS_ERR_TRUNCATED, "tar: extended header at "
+				                    "offset %zu claims %llu bytes, %zu left", off,
+				                    (unsigned long long)size, room);
+			size_t blk = (size_t)tar_blocks(size);
+			tar_wrap *w = &wraps[nw];
+			memset(w, 0, sizeof *w);
+			w->type = m.type;
+			if (m.type == 'L' || m.type == 'K') {
+				/* tarfile cuts the name at a NUL in the block-padded buffer */
+				w->text = p + doff;
+				w->tlen = tar_nts(p + doff, blk);
+				nw++;
+			} else {
+				tar_pax *dst = m.type == 'g' ? &gpax : &w->pax;
+				if (m.type != 'g') w->pax = gpax;
+				if (!tar_pax_parse(p + doff, blk, dst)) break; /* InvalidHeaderError: the end */
+				if (m.type != 'g') nw++;
 			}
-			/* a global header (or an 'x' after another one) keeps what is set */
-			if (!tar_pax_parse(p + doff, (size_t)size, m.type == 'g' ? &gpax : &pax,
-			                   m.type == 'g' ? false : outer))
-				return ms_job_error(job, src, doff, MS_ERR_MALFORMED, "tar: invalid pax header");
-			off = doff + (size_t)blocks;
+			off = doff + blk;
 			continue;
 		}
-		if (m.type == 'L' || m.type == 'K') {
-			/* tarfile cuts the name at a NUL in the block-padded buffer */
-			if (m.type == 'L' && !(have_pax && pax.has_path)) {
-				pax.path = p + doff;
-				pax.plen = tar_nts(p + doff, (size_t)blocks);
-				pax.has_path = have_pax = true;
-			} else if (m.type == 'K' && !(have_pax && pax.has_link)) {
-				pax.link = p + doff;
-				pax.llen = tar_nts(p + doff, (size_t)blocks);
-				pax.has_link = have_pax = true;
+		const uint8_t *name = h, *prefix = h + 345, *link = h + 157;
+		size_t nlen = tar_nts(h, 100), prelen = tar_nts(h + 345, 155), llen = tar_nts(h + 157, 100);
+		if (m.type == '\0' && nlen && name[nlen - 1] == '/') m.type = '5';
+		m.data = tar_is_regular(m.type) || !tar_is_known(m.type);
+		uint64_t advance = m.data ? size : 0;
+		bool sparse = m.type == 'S' || gpax.sparse;
+		const tar_pax *layers[TAR_MAX_WRAPS + 1];
+		size_t nl = 0;
+		layers[nl++] = &gpax;
+		for (size_t k = nw; k-- > 0;) {
+			if (wraps[k].type == 'L') {
+				name = wraps[k].text;
+				nlen = wraps[k].tlen;
+				prelen = 0;
+			} else if (wraps[k].type == 'K') {
+				link = wraps[k].text;
+				llen = wraps[k].tlen;
+			} else {
+				layers[nl++] = &wraps[k].pax;
+				sparse = sparse || wraps[k].pax.sparse;
 			}
-			off = doff + (size_t)blocks;
-			continue;
 		}
-		if (m.type == 'S' || (have_pax && pax.sparse))
+		/* pax values: the global ones, then each 'x' inner to outer (L/K interleave rarely
+		 * matters: both rename, and the outer one is applied last in either order) */
+		for (size_t k = 0; k < nl; k++) {
+			const tar_pax *px = layers[k];
+			if (px->has_path) {
+				name = px->path;
+				nlen = px->plen;
+				prelen = 0;
+			}
+			if (px->has_link) {
+				link = px->link;
+				llen = px->llen;
+			}
+			if (px->has_size) {
+				size = px->size;
+				if (k > 0 && m.data) advance = size;
+			}
+		}
+		if (sparse)
 			return ms_job_error(job, src, off, MS_ERR_UNSUPPORTED,
 			                    "tar: sparse member cannot be scanned");
-		const uint8_t *name = h, *prefix = h + 345;
-		size_t nlen = tar_nts(h, 100), prelen = tar_nts(h + 345, 155);
-		if (m.type == '\0' && nlen && name[nlen - 1] == '/') m.type = '5';
 		if (m.type == '5')
 			while (nlen && name[nlen - 1] == '/') nlen--;
-		if (have_pax && pax.has_path) {
-			name = pax.path;
-			nlen = pax.plen;
-			prelen = 0;
-		}
-		const uint8_t *link = h + 157;
-		size_t llen = tar_nts(h + 157, 100);
-		if (have_pax && pax.has_link) {
-			link = pax.link;
-			llen = pax.llen;
-		}
+		if (advance > room || tar_blocks(advance) > room || (m.data && size > room))
+			return ms_job_error(job, src, off, MS_ERR_TRUNCATED,
+			                    "tar: member at offset %zu claims %llu bytes, %zu left", off,
+			                    (unsigned long long)(advance > size ? advance : size), room);
 		m.link_escapes = (m.type == '1' || m.type == '2') && fmt_name_escapes(link, llen);
-		m.data = tar_is_regular(m.type) || !tar_is_known(m.type);
+		m.link = link;
+		m.llen = llen;
 		m.doff = doff;
 		m.size = size;
 		ms_err rc = tar_add(job, src, a, &m, prefix, prelen, name, nlen);
 		if (rc != MS_OK) return rc;
-		have_pax = false;
-		memset(&pax, 0, sizeof pax);
-		off = m.data ? doff + (size_t)blocks : doff;
+		nw = 0;
+		off = doff + (size_t)tar_blocks(advance);
 	}
-	a->end = off;
 	return MS_OK;
 }
 
@@ -320,6 +385,35 @@ static const tar_member *tar_get(const tar_archive *a, const char *name)
 	size_t n = strlen(name);
 	for (size_t i = a->n; i-- > 0;)
 		if (a->m[i].nlen == n && memcmp(a->m[i].name, name, n) == 0) return &a->m[i];
+	return NULL;
+}
+
+/* Name equality after dropping "./" components (what os.path.normpath does to tar names in
+ * practice; other forms are compared as they are). */
+static bool tar_same_name(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+	while (an >= 2 && a[0] == '.' && a[1] == '/') a += 2, an -= 2;
+	while (bn >= 2 && b[0] == '.' && b[1] == '/') b += 2, bn -= 2;
+	return an == bn && memcmp(a, b, an) == 0;
+}
+
+/* What torch's tar.extract(name) writes for member m: its own data, or for a hard link the
+ * data of the last member of the link's name before it (TarFile._find_link_target), link
+ * after link. A symbolic link is made on disk and opened there: no archive data (the link
+ * itself is a finding). NULL when there is nothing to read. */
+static const tar_member *tar_extracted(const tar_archive *a, const tar_member *m)
+{
+	for (unsigned hops = 0; m && hops < 8; hops++) {
+		if (m->data) return m;
+		if (m->type != '1') return NULL;
+		const tar_member *t = NULL;
+		for (const tar_member *x = m; x-- > a->m;)
+			if (tar_same_name(x->name, x->nlen, m->link, m->llen)) {
+				t = x;
+				break;
+			}
+		m = t;
+	}
 	return NULL;
 }
 
@@ -454,9 +548,14 @@ static ms_err tar_scan(ms_job *job, const ms_src *src)
 	ms_err first = tar_load(job, src, &a);
 	bool loaded = first == MS_OK;
 	if (first == MS_ERR_NOMEM) goto out;
-	const tar_member *st = tar_get(&a, "storages"), *te = tar_get(&a, "tensors");
-	if (st && !st->data) st = NULL;
-	if (te && !te->data) te = NULL;
+	const tar_member *st = tar_extracted(&a, tar_get(&a, "storages"));
+	const tar_member *te = tar_extracted(&a, tar_get(&a, "tensors"));
+	/* torch.load falls back to the legacy stream at offset 0 whenever tarfile raises
+	 * (a first header with a bad field, a pax header with no member after it, ...): the
+	 * header bytes are then a pickle. Reading them so costs nothing on a real tar. */
+	ms_src whole;
+	if (src->depth == 0 && ms_src_slice(job, src, 0, src->len, "[as a legacy torch stream]", &whole))
+		pkl_run_speculative(job, &whole);
 	if (st) {
 		ms_job_finding(job, src, 0, "MS-TORCH-LEGACY-TAR", MS_SEV_LOW, NULL, NULL,
 		               "legacy torch tar checkpoint (torch <= 0.1 layout)");

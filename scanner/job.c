@@ -70,6 +70,7 @@ ms_err ms_job_finding(ms_job *job, const ms_src *src, uint64_t off, const char *
 	ms_result *r = job->res;
 	int override = ms_policy_severity_override(job->ctx->policy, rule_id);
 	if (override >= 0) sev = (ms_severity)override;
+	if (sev < job->floor) return MS_OK; /* a speculative reading reports only what matters */
 	if (r->nfindings >= MS_MAX_FINDINGS) {
 		r->dropped_findings++;
 		return MS_OK;

@@ -107,6 +107,11 @@ ms_err pkl_run(ms_job *job, const ms_src *src, ms_arena *arena, pkl_stream *out)
  * formats made of several pickles and raw bytes (legacy torch). *consumed gets its length. */
 ms_err pkl_run_one(ms_job *job, const ms_src *src, ms_arena *arena, pv **root, size_t *consumed);
 
+/* Reads src as pickles from its start the way pickle.load(f) would if a loader fell back to
+ * it (torch.load's legacy stream after tarfile gives up): findings of high severity and above
+ * only, errors ignored. */
+void pkl_run_speculative(ms_job *job, const ms_src *src);
+
 /* Helpers for walkers (converter, policy): */
 bool pv_is_global(const pv *v, const char *fq_module, const char *fq_name);
 /* Renders v as short Python-like text into buf (truncated with "..."). */

@@ -2335,6 +2335,20 @@ ms_err pkl_run(ms_job *job, const ms_src *src, ms_arena *arena, pkl_stream *out)
 	return rc;
 }
 
+void pkl_run_speculative(ms_job *job, const ms_src *src)
+{
+	ms_arena *arena = ms_arena_new(MS_MAX_ARENA_BYTES);
+	if (!arena) return;
+	ms_severity floor = job->floor;
+	job->floor = MS_SEV_HIGH;
+	pkl_vm vm;
+	pkl_vm_init(&vm, job, src, arena);
+	pkl_second_look(&vm, 0, MS_MAX_PKL_STREAMS);
+	pkl_vm_free(&vm);
+	job->floor = floor;
+	ms_arena_free(arena);
+}
+
 ms_err pkl_run_one(ms_job *job, const ms_src *src, ms_arena *arena, pv **root, size_t *consumed)
 {
 	pkl_vm vm;

@@ -55,6 +55,7 @@ struct ms_job {
 	ms_result *res;
 	struct ms_arena *arena;    /* strings for findings and members; freed with the result */
 	uint64_t inflated_total;   /* decompressed bytes so far (MS_MAX_INFLATE_TOTAL) */
+	ms_severity floor;         /* findings below it are dropped (speculative readings) */
 };
 
 /* Records a finding. member/offset come from src (src may be NULL for file-level findings);
@@ -85,6 +86,12 @@ void ms_job_set_format(ms_job *job, const char *name);
  * the file itself and for every archive member. A member nobody recognises is fine (data),
  * but a top-level file nobody recognises is an MS_ERR_UNSUPPORTED error. */
 ms_err ms_job_scan_blob(ms_job *job, const ms_src *src);
+/* Hands src to the reader with this name whatever the bids say (the per-reader fuzz targets:
+ * input a mutation pushed out of the format still reaches that parser). */
+ms_err ms_job_scan_as(ms_job *job, const ms_src *src, const char *format);
+/* ms_scan_buffer with the reader chosen by name (ms_job_scan_as); caller frees *out. */
+ms_err ms_scan_buffer_as(const ms_ctx *ctx, const char *format, const uint8_t *buf, size_t len,
+                         ms_result **out);
 /* Runs the pickle machine over a pickle stream (possibly several pickles back to back) and
  * applies the policy. Findings and errors go to the job. */
 ms_err ms_job_scan_pickle(ms_job *job, const ms_src *src);

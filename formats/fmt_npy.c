@@ -31,7 +31,7 @@ typedef enum { NL_STR, NL_INT, NL_BOOL, NL_NONE, NL_TUPLE, NL_LIST, NL_DICT } nl
 
 typedef struct nl {
 	nl_kind kind;
-	const uint8_t *s;   /* NL_STR: raw text between the quotes (escapes kept) */
+	const uint8_t *s;   /* NL_STR: the value, escapes decoded, adjacent literals joined */
 	size_t slen;
 	uint64_t i;         /* NL_INT (non-negative only; negatives set neg) */
 	bool neg;
@@ -46,14 +46,98 @@ typedef struct nl_parser {
 	size_t npool, cap;
 	nl **ptrs;          /* child pointer storage */
 	size_t nptrs, capptrs;
+	uint8_t *sbuf;      /* decoded string values (never longer than the header) */
+	size_t slen;
 	bool fail;
 } nl_parser;
 
+/* Whitespace, comments and backslash-newline between tokens, as ast.literal_eval skips them. */
 static void nl_ws(nl_parser *P)
 {
-	while (P->off < P->len && (P->p[P->off] == ' ' || P->p[P->off] == '\t' ||
-	                           P->p[P->off] == '\n' || P->p[P->off] == '\r'))
+	while (P->off < P->len) {
+		uint8_t c = P->p[P->off];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+			P->off++;
+		} else if (c == '#') {
+			while (P->off < P->len && P->p[P->off] != '\n') P->off++;
+		} else if (c == '\\' && P->off + 1 < P->len && P->p[P->off + 1] == '\n') {
+			P->off += 2;
+		} else {
+			break;
+		}
+	}
+}
+
+static int nl_hex(uint8_t c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* One str literal at P->off (optional r/u prefix, single, double or triple quotes) appended
+ * decoded to P->sbuf. An escape always shrinks its text, so sbuf (the header's size) holds
+ * every value. False on what literal_eval refuses or we do not decode (\N{name}, bytes). */
+static bool nl_str_literal(nl_parser *P)
+{
+	bool raw = false;
+	while (P->off < P->len && strchr("rRuU", P->p[P->off]) && P->p[P->off]) {
+		raw = raw || P->p[P->off] == 'r' || P->p[P->off] == 'R';
 		P->off++;
+	}
+	if (P->off >= P->len || (P->p[P->off] != '\'' && P->p[P->off] != '"')) return false;
+	uint8_t q = P->p[P->off];
+	bool triple = P->len - P->off >= 3 && P->p[P->off + 1] == q && P->p[P->off + 2] == q;
+	P->off += triple ? 3 : 1;
+	for (;;) {
+		if (P->off >= P->len) return false;
+		uint8_t c = P->p[P->off];
+		if (c == q && (!triple || (P->len - P->off >= 3 && P->p[P->off + 1] == q &&
+		                           P->p[P->off + 2] == q))) {
+			P->off += triple ? 3 : 1;
+			return true;
+		}
+		if (c == '\n' && !triple) return false;
+		if (c != '\\' || raw) {
+			if (c == '\\' && P->off + 1 < P->len) P->sbuf[P->slen++] = P->p[P->off++];
+			P->sbuf[P->slen++] = P->p[P->off++];
+			continue;
+		}
+		if (P->off + 1 >= P->len) return false;
+		uint8_t e = P->p[P->off + 1];
+		P->off += 2;
+		static const char from[] = "\\'\"abfnrtv", to[] = "\\'\"\a\b\f\n\r\t\v";
+		const char *hit = e ? strchr(from, e) : NULL;
+		if (e == '\n') continue; /* line continuation inside the literal */
+		if (hit) {
+			P->sbuf[P->slen++] = (uint8_t)to[hit - from];
+		} else if (e >= '0' && e <= '7') {
+			uint32_t v = (uint32_t)(e - '0');
+			for (int k = 0; k < 2 && P->off < P->len && P->p[P->off] >= '0' && P->p[P->off] <= '7'; k++)
+				v = v * 8 + (uint32_t)(P->p[P->off++] - '0');
+			P->slen += ms_utf8_put(P->sbuf + P->slen, v);
+		} else if (e == 'x' || e == 'u' || e == 'U') {
+			int digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+			uint32_t v = 0;
+			for (int k = 0; k < digits; k++) {
+				if (P->off >= P->len || nl_hex(P->p[P->off]) < 0) return false;
+				v = v * 16 + (uint32_t)nl_hex(P->p[P->off++]);
+			}
+			if (v > 0x10ffff) return false;
+			P->slen += ms_utf8_put(P->sbuf + P->slen, v);
+		} else {
+			/* Python keeps an unknown escape as it is (backslash and character); \N{name}
+			 * is kept undecoded too, so a name with an O in it still reads as object */
+			P->sbuf[P->slen++] = '\\';
+			P->sbuf[P->slen++] = e;
+		}
+	}
+}
+
+static bool nl_str_start(const nl_parser *P)
+{
+	size_t i = P->off;
+	while (i < P->len && P->p[i] && strchr("rRuU", P->p[i])) i++;
+	return i < P->len && i - P->off <= 1 && (P->p[i] == '\'' || P->p[i] == '"');
 }
 
 static nl *nl_new(nl_parser *P, nl_kind k)
@@ -126,18 +210,17 @@ static nl *nl_value(nl_parser *P, unsigned depth)
 	nl_ws(P);
 	if (depth > NPY_MAX_DEPTH || P->off >= P->len) return NULL;
 	uint8_t c = P->p[P->off];
-	if (c == '\'' || c == '"') {
+	if (nl_str_start(P)) {
+		/* adjacent literals are one string: 'M8' '[ns]' */
 		nl *n = nl_new(P, NL_STR);
 		if (!n) return NULL;
-		size_t s = ++P->off;
-		while (P->off < P->len && P->p[P->off] != c) {
-			if (P->p[P->off] == '\\') P->off++;
-			P->off++;
-		}
-		if (P->off >= P->len) return NULL;
-		n->s = P->p + s;
-		n->slen = P->off - s;
-		P->off++;
+		size_t start = P->slen;
+		do {
+			if (!nl_str_literal(P)) return NULL;
+			nl_ws(P);
+		} while (nl_str_start(P));
+		n->s = P->sbuf + start;
+		n->slen = P->slen - start;
 		return n;
 	}
 	if (c == '(' || c == '[' || c == '{') {
@@ -185,19 +268,23 @@ static bool nl_streq(const nl *n, const char *s)
 	return n && n->kind == NL_STR && n->slen == strlen(s) && memcmp(n->s, s, n->slen) == 0;
 }
 
-/* Object dtypes: 'O', '|O', 'O8', 'object' ... in the type position of a descr. */
+/* Object dtypes: 'O', '|O', 'O8', 'object', and comma lists holding one ('M8[ns],object'),
+ * in the type position of a descr: any 'O' or "object" in a type string (no other numpy type
+ * code has either). */
 static bool npy_type_is_object(const nl *t, unsigned depth)
 {
 	if (!t || depth > NPY_MAX_DEPTH) return false;
 	if (t->kind == NL_STR) {
 		for (size_t i = 0; i < t->slen; i++)
-			if (t->s[i] == 'O') return true;
-		return t->slen >= 6 && memcmp(t->s, "object", 6) == 0;
+			if (t->s[i] == 'O' || (t->slen - i >= 6 && memcmp(t->s + i, "object", 6) == 0))
+				return true;
+		return false;
 	}
-	if (t->kind == NL_LIST) { /* structured: [(name, type[, shape]), ...] */
+	if (t->kind == NL_LIST) { /* structured: [(name, type[, shape]), ...], fields as lists too */
 		for (size_t i = 0; i < t->nkids; i++) {
 			const nl *f = t->kids[i];
-			if (f->kind == NL_TUPLE && f->nkids >= 2 && npy_type_is_object(f->kids[1], depth + 1))
+			if ((f->kind == NL_TUPLE || f->kind == NL_LIST) && f->nkids >= 2 &&
+			    npy_type_is_object(f->kids[1], depth + 1))
 				return true;
 		}
 		return false;
@@ -210,6 +297,22 @@ static bool npy_type_is_object(const nl *t, unsigned depth)
 static bool npy_itemsize(const nl *t, unsigned depth, uint64_t *out)
 {
 	if (!t || depth > NPY_MAX_DEPTH) return false;
+	if (t->kind == NL_STR && memchr(t->s, ',', t->slen)) {
+		/* 'f4,i8': a structured dtype of the components, packed */
+		uint64_t sum = 0;
+		for (size_t a = 0; a <= t->slen;) {
+			const uint8_t *c = memchr(t->s + a, ',', t->slen - a);
+			size_t b = c ? (size_t)(c - t->s) : t->slen;
+			while (a < b && t->s[a] == ' ') a++;
+			nl part = {.kind = NL_STR, .s = t->s + a, .slen = b - a};
+			while (part.slen && part.s[part.slen - 1] == ' ') part.slen--;
+			uint64_t ps;
+			if (!npy_itemsize(&part, depth + 1, &ps) || ms_add_ovf(sum, ps, &sum)) return false;
+			a = b + 1;
+		}
+		*out = sum;
+		return sum <= NPY_MAX_ITEMSIZE;
+	}
 	if (t->kind == NL_STR) {
 		const uint8_t *s = t->s;
 		size_t n = t->slen;
@@ -236,7 +339,8 @@ static bool npy_itemsize(const nl *t, unsigned depth, uint64_t *out)
 		for (size_t i = 0; i < t->nkids; i++) {
 			const nl *f = t->kids[i];
 			uint64_t fs, cnt = 1;
-			if (f->kind != NL_TUPLE || f->nkids < 2 || !npy_itemsize(f->kids[1], depth + 1, &fs))
+			if ((f->kind != NL_TUPLE && f->kind != NL_LIST) || f->nkids < 2 ||
+			    !npy_itemsize(f->kids[1], depth + 1, &fs))
 				return false;
 			if (f->nkids >= 3) {
 				const nl *sh = f->kids[2];
@@ -291,8 +395,9 @@ static ms_err npy_scan(ms_job *job, const ms_src *src)
 	P.capptrs = hl + 8;
 	P.pool = malloc(P.cap * sizeof *P.pool);
 	P.ptrs = malloc(P.capptrs * sizeof *P.ptrs);
+	P.sbuf = malloc(hl + 1);
 	ms_err rc = MS_OK;
-	if (!P.pool || !P.ptrs) {
+	if (!P.pool || !P.ptrs || !P.sbuf) {
 		rc = ms_job_error(job, src, 0, MS_ERR_NOMEM, "no memory");
 		goto out;
 	}
@@ -308,12 +413,12 @@ static ms_err npy_scan(ms_job *job, const ms_src *src)
 		const nl *k = d->kids[i], *v = d->kids[i + 1];
 		const nl **slot = nl_streq(k, "descr") ? &descr : nl_streq(k, "fortran_order") ? &fo
 		                : nl_streq(k, "shape") ? &shape : NULL;
-		if (!slot || *slot) {
+		if (!slot) {
 			/* numpy.load refuses any other key set ("does not contain the correct keys"). */
-			rc = ms_job_error(job, src, hoff, MS_ERR_MALFORMED, "npy: unexpected or repeated header key");
+			rc = ms_job_error(job, src, hoff, MS_ERR_MALFORMED, "npy: unexpected header key");
 			goto out;
 		}
-		*slot = v;
+		*slot = v; /* a repeated key: the dict keeps the last value */
 	}
 	if (!descr || !fo || !shape || fo->kind != NL_BOOL || shape->kind != NL_TUPLE) {
 		rc = ms_job_error(job, src, hoff, MS_ERR_MALFORMED,
@@ -323,7 +428,8 @@ static ms_err npy_scan(ms_job *job, const ms_src *src)
 	uint64_t numel = 1;
 	for (size_t i = 0; i < shape->nkids; i++) {
 		const nl *s = shape->kids[i];
-		if (s->kind != NL_INT || s->neg || ms_mul_ovf(numel, s->i, &numel)) {
+		/* bool is an int to numpy's isinstance check: (True,) is shape (1,) */
+		if ((s->kind != NL_INT && s->kind != NL_BOOL) || s->neg || ms_mul_ovf(numel, s->i, &numel)) {
 			rc = ms_job_error(job, src, hoff, MS_ERR_MALFORMED,
 			                  "npy: shape entry %zu is not a non-negative integer (or overflows)", i);
 			goto out;
@@ -369,6 +475,7 @@ static ms_err npy_scan(ms_job *job, const ms_src *src)
 out:
 	free(P.pool);
 	free(P.ptrs);
+	free(P.sbuf);
 	return rc;
 }
 

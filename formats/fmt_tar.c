@@ -63,7 +63,11 @@ static size_t tar_nts(const uint8_t *p, size_t n)
 	return z ? (size_t)(z - p) : n;
 }
 
-static bool tar_space(uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f); }
+/* str.strip()'s whitespace among ASCII bytes */
+static bool tar_space(uint8_t c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
 
 /* tarfile.nti: base-256 when the first byte is 0x80 or 0xff (0xff: negative), else
  * int(text.strip() or "0", 8) (sign, "0o" prefix and single underscores between digits

@@ -83,4 +83,26 @@ static inline bool ms_skip(ms_cur *c, size_t n)
 	return true;
 }
 
+/* Writes code point cp (<= 0x10ffff) as UTF-8 at o; returns the bytes written (1 to 4). */
+static inline size_t ms_utf8_put(uint8_t *o, uint32_t cp)
+{
+	if (cp < 0x80) { o[0] = (uint8_t)cp; return 1; }
+	if (cp < 0x800) {
+		o[0] = (uint8_t)(0xc0 | cp >> 6);
+		o[1] = (uint8_t)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (uint8_t)(0xe0 | cp >> 12);
+		o[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (uint8_t)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (uint8_t)(0xf0 | cp >> 18);
+	o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (uint8_t)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
 #endif

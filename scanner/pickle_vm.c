@@ -677,22 +677,6 @@ static bool pkl_utf8_ok(const uint8_t *p, size_t n, bool allow_surr)
 	return true;
 }
 
-static size_t pkl_utf8_put(uint8_t *o, uint32_t cp)
-{
-	if (cp < 0x80) { o[0] = (uint8_t)cp; return 1; }
-	if (cp < 0x800) { o[0] = (uint8_t)(0xc0 | cp >> 6); o[1] = (uint8_t)(0x80 | (cp & 0x3f)); return 2; }
-	if (cp < 0x10000) {
-		o[0] = (uint8_t)(0xe0 | cp >> 12);
-		o[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (uint8_t)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (uint8_t)(0xf0 | cp >> 18);
-	o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (uint8_t)(0x80 | (cp & 0x3f));
-	return 4;
-}
 
 static int pkl_hexval(uint8_t c)
 {
@@ -716,7 +700,7 @@ static pv *pkl_py2str(pkl_vm *vm, const uint8_t *p, size_t n)
 		return NULL;
 	}
 	size_t k = 0;
-	for (size_t i = 0; i < n; i++) k += pkl_utf8_put(o + k, p[i]);
+	for (size_t i = 0; i < n; i++) k += ms_utf8_put(o + k, p[i]);
 	pv *v = pkl_new_bytes(vm, PV_STR, o, k);
 	free(o);
 	return v;
@@ -781,7 +765,7 @@ static pv *pkl_raw_unicode(pkl_vm *vm, const uint8_t *p, size_t n)
 	pv *v = NULL;
 	while (i < n) {
 		if (p[i] != '\\') {
-			k += pkl_utf8_put(o + k, p[i++]);
+			k += ms_utf8_put(o + k, p[i++]);
 			continue;
 		}
 		size_t bs = i;
@@ -802,7 +786,7 @@ static pv *pkl_raw_unicode(pkl_vm *vm, const uint8_t *p, size_t n)
 			pkl_fail(vm, MS_ERR_MALFORMED, "UNICODE: \\Uxxxxxxxx out of range");
 			goto out;
 		}
-		k += pkl_utf8_put(o + k, cp);
+		k += ms_utf8_put(o + k, cp);
 	}
 	v = pkl_new_bytes(vm, PV_STR, o, k);
 out:

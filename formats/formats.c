@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Copyright (c) 2026 The mscan authors */
+#include <string.h>
+
 #include "format.h"
 #include "../scanner/limits.h"
 #include "fmt_private.h"
@@ -22,6 +24,16 @@ static const ms_format *fmt_pick(const ms_src *src)
 		}
 	}
 	return best;
+}
+
+ms_err ms_job_scan_as(ms_job *job, const ms_src *src, const char *format)
+{
+	for (size_t i = 0; i < sizeof fmt_all / sizeof fmt_all[0]; i++)
+		if (strcmp(fmt_all[i]->name, format) == 0) {
+			if (src->depth == 0) ms_job_set_format(job, fmt_all[i]->name);
+			return fmt_all[i]->scan(job, src);
+		}
+	return ms_job_error(job, src, 0, MS_ERR_ARG, "no reader named '%s'", format);
 }
 
 const char *fmt_recognise(const ms_src *src)

@@ -88,6 +88,18 @@ static void scan_src(const ms_ctx *ctx, ms_result *r, const uint8_t *buf, size_t
 	ms_job_scan_blob(&job, &src);
 }
 
+ms_err ms_scan_buffer_as(const ms_ctx *ctx, const char *format, const uint8_t *buf, size_t len,
+                         ms_result **out)
+{
+	ms_result *r = res_new(format);
+	if (!r) return MS_ERR_NOMEM;
+	ms_job job = {.ctx = ctx, .res = r, .arena = r->strings};
+	ms_src src = {.data = buf, .len = len, .member = "", .file_off = 0, .depth = 0};
+	ms_job_scan_as(&job, &src, format);
+	*out = r;
+	return MS_OK;
+}
+
 ms_err ms_scan_buffer(const ms_ctx *ctx, const char *name, const uint8_t *buf, size_t len,
                       ms_result **out)
 {

@@ -3,10 +3,13 @@
 /* mscan convert: PyTorch checkpoint -> verified (optionally signed) safetensors. The input is
  * scanned first; findings at or above high refuse the conversion unless --force. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_convert.h"
@@ -14,8 +17,38 @@
 
 #define CONV_MAX_META 256
 
+static bool conv_line_open; /* a progress line is on the terminal */
+
+static void conv_line_clear(void)
+{
+	if (conv_line_open) fputs("\r\033[K", stderr);
+	conv_line_open = false;
+}
+
+/* The progress line: on a terminal only, at most ten updates a second, erased at the end. */
+static void conv_progress(void *ud, const char *stage, uint64_t done, uint64_t total)
+{
+	static struct timespec last;
+	struct timespec now;
+	(void)ud;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	bool writing = strcmp(stage, "writing") == 0;
+	if (writing && done < total &&
+	    (now.tv_sec - last.tv_sec) * 1000000000L + (now.tv_nsec - last.tv_nsec) < 100000000L)
+		return;
+	last = now;
+	if (writing)
+		fprintf(stderr, "\rmscan: writing %3u%% (%llu of %llu MB)\033[K",
+		        total ? (unsigned)(done * 100 / total) : 100u, (unsigned long long)(done >> 20),
+		        (unsigned long long)(total >> 20));
+	else
+		fprintf(stderr, "\rmscan: %s\033[K", stage);
+	conv_line_open = true;
+}
+
 static void conv_notice(void *ud, const char *msg)
 {
+	conv_line_clear();
 	(void)ud;
 	fprintf(stderr, "mscan: notice: %s\n", msg);
 }
@@ -179,12 +212,15 @@ int cmd_convert(int argc, char **argv)
 	const char *input = argv[optind];
 	o.metadata = meta;
 	o.notice = quiet ? NULL : conv_notice;
+	bool tty = !quiet && isatty(STDERR_FILENO);
+	o.progress = tty ? conv_progress : NULL;
 	const char *pw = getenv("MSCAN_PASSWORD");
 	o.password = pw && *pw ? pw : NULL;
 	int s = conv_scan(input, o.force);
 	if (s != CLI_EXIT_CLEAN) return s;
 	char msg[4096];
 	ms_err rc = ms_convert(input, out, &o, msg, sizeof msg);
+	conv_line_clear();
 	if (rc != MS_OK) {
 		cli_warn("%s", msg);
 		return rc == MS_ERR_MISMATCH ? CLI_EXIT_FINDINGS : CLI_EXIT_ERROR;

@@ -139,8 +139,17 @@ typedef struct cv_kv {
 ms_err cv_st_layout(cv_out_tensor *ts, size_t n, cv_kv *meta, size_t nmeta, uint8_t **hdr,
                     size_t *hdrlen, char *msg, size_t msglen);
 /* Writes header then tensor bytes to fd (at its current position 0). */
+/* Progress of one conversion (ms_convert_opts.progress); fn may be NULL. */
+typedef struct cv_progress {
+	void (*fn)(void *ud, const char *stage, uint64_t done, uint64_t total);
+	void *ud;
+	uint64_t done, total;
+} cv_progress;
+void cv_progress_add(cv_progress *p, uint64_t n);
+void cv_progress_stage(cv_progress *p, const char *stage);
+
 ms_err cv_st_write(int fd, const uint8_t *hdr, size_t hdrlen, const cv_out_tensor *ts,
-                   size_t n, char *msg, size_t msglen);
+                   size_t n, cv_progress *pg, char *msg, size_t msglen);
 
 /* A converted file opened for reading: validated by the formats/ safetensors validator. */
 typedef struct cv_st_file {

@@ -283,7 +283,8 @@ static void cv_tmp_track(const char *file)
 	}
 }
 
-static ms_err cv_write_file(const char *path, cv_shard *sh, char *msg, size_t msglen)
+static ms_err cv_write_file(const char *path, cv_shard *sh, cv_progress *pg, char *msg,
+                            size_t msglen)
 {
 	uint8_t *hdr = NULL;
 	size_t hl = 0;
@@ -295,7 +296,7 @@ static ms_err cv_write_file(const char *path, cv_shard *sh, char *msg, size_t ms
 		return cv_fail(msg, msglen, MS_ERR_IO, "%s: %s", path, strerror(errno));
 	}
 	cv_tmp_track(path);
-	rc = cv_st_write(fd, hdr, hl, sh->t, sh->n, msg, msglen);
+	rc = cv_st_write(fd, hdr, hl, sh->t, sh->n, pg, msg, msglen);
 	free(hdr);
 	/* Start writeback now so the disk works while the output is verified; fsync after. */
 	if (rc == MS_OK) sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
@@ -572,6 +573,9 @@ ms_err ms_convert(const char *input, const char *output, const ms_convert_opts *
 						goto out;
 					}
 	if ((rc = cv_plan_shards(&in, o, folder, &sh, &nsh, msg, msglen)) != MS_OK) goto out;
+	cv_progress pg = {o ? o->progress : NULL, o ? o->ud : NULL, 0, 0};
+	for (size_t i = 0; i < nsh; i++)
+		for (size_t k = 0; k < sh[i].n; k++) pg.total += cv_tensor_bytes(sh[i].t[k].t);
 
 	cv_split_path(output, dir, sizeof dir, base, sizeof base);
 	if ((size_t)snprintf(cv_tmp_path, sizeof cv_tmp_path, "%s/.%s.mscan-tmp-XXXXXX", dir, base) >=
@@ -602,7 +606,7 @@ ms_err ms_convert(const char *input, const char *output, const ms_convert_opts *
 		for (size_t i = 0; i < nsh; i++) {
 			char p[4200];
 			snprintf(p, sizeof p, "%s/%s", cv_tmp_path, sh[i].name);
-			if ((rc = cv_write_file(p, &sh[i], msg, msglen)) != MS_OK) goto out;
+			if ((rc = cv_write_file(p, &sh[i], &pg, msg, msglen)) != MS_OK) goto out;
 		}
 		char ip[4200];
 		snprintf(ip, sizeof ip, "%s/%s", cv_tmp_path, CV_INDEX_OUT);
@@ -619,9 +623,10 @@ ms_err ms_convert(const char *input, const char *output, const ms_convert_opts *
 		}
 		close(fd);
 		unlink(cv_tmp_path); /* recreated exclusively by cv_write_file */
-		if ((rc = cv_write_file(cv_tmp_path, &sh[0], msg, msglen)) != MS_OK) goto out;
+		if ((rc = cv_write_file(cv_tmp_path, &sh[0], &pg, msg, msglen)) != MS_OK) goto out;
 	}
 	/* Verify what is on disk against the input, on the CPU, before anything is renamed. */
+	cv_progress_stage(&pg, "verifying");
 	char vm[2048];
 	if ((rc = cv_open_outputs(cv_tmp_path, sh, nsh, folder ? NULL : cv_tmp_path, &outs, vm,
 	                          sizeof vm)) != MS_OK ||

@@ -210,8 +210,20 @@ static ms_err ws_copy(int src, uint64_t off, int dst, uint64_t len, uint8_t *buf
 	return MS_OK;
 }
 
+void cv_progress_add(cv_progress *p, uint64_t n)
+{
+	if (!p || !p->fn) return;
+	p->done += n;
+	p->fn(p->ud, "writing", p->done, p->total);
+}
+
+void cv_progress_stage(cv_progress *p, const char *stage)
+{
+	if (p && p->fn) p->fn(p->ud, stage, p->done, p->total);
+}
+
 ms_err cv_st_write(int fd, const uint8_t *hdr, size_t hdrlen, const cv_out_tensor *ts, size_t n,
-                   char *msg, size_t msglen)
+                   cv_progress *pg, char *msg, size_t msglen)
 {
 	if (!cv_write_full(fd, hdr, hdrlen)) return ws_io_err(msg, msglen, "the header", errno);
 	uint8_t *buf = malloc(CV_CHUNK);
@@ -228,6 +240,7 @@ ms_err cv_st_write(int fd, const uint8_t *hdr, size_t hdrlen, const cv_out_tenso
 			ws_sink k = {fd, t->name, msg, msglen};
 			rc = cv_gather(s, t, buf, CV_CHUNK, ws_write, &k, msg, msglen);
 		}
+		cv_progress_add(pg, cv_tensor_bytes(t));
 	}
 	free(buf);
 	return rc;

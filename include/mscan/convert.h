@@ -31,6 +31,9 @@ typedef struct ms_convert_opts {
 	/* Called with each notice (non-tensor entries skipped, aliases, fallbacks); may be NULL. */
 	void (*notice)(void *ud, const char *msg);
 	void *ud;
+	/* Called after each tensor is written (stage "writing", done of total tensor bytes) and
+	 * once as the self-check starts ("verifying"); may be NULL. */
+	void (*progress)(void *ud, const char *stage, uint64_t done, uint64_t total);
 } ms_convert_opts;
 
 /* Converts input to output atomically: a temporary file (or folder) next to output is written,

@@ -222,4 +222,11 @@ sum0=$(sha256sum self.pt)
 expect_exit 2 "$MSCAN" convert self.pt -o self.pt --force
 expect_grep 'is the input' last.err
 [ "$(sha256sum self.pt)" = "$sum0" ] && ok || fail "convert -o INPUT --force changed the input"
+# A progress line on a terminal only (script(1) gives the command a pty), erased at the end.
+if command -v script >/dev/null; then
+	script -qec "'$MSCAN' convert --force g/big.pt -o tty.safetensors" /dev/null >tty.out 2>&1
+	grep -q 'writing 100%' tty.out && ok || fail "no progress line on a terminal"
+	"$MSCAN" convert --force g/big.pt -o notty.safetensors 2>notty.err
+	grep -q 'writing' notty.err && fail "progress line written to a pipe" || ok
+fi
 t_done

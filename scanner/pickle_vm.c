@@ -1174,47 +1174,121 @@ static bool pkl_wo_type(const pv *obj)
 	return c && c->kind == PV_GLOBAL && !c->u.g.unresolved && c->u.g.verdict == MS_VERDICT_ALLOW;
 }
 
-/* Allowlisted functions that call one of their arguments: torch._tensor's
- * _rebuild_from_type_v2(func, new_type, args, state) runs func(*args). The inner call is
- * judged as if the stream made it: an allowlisted wrapper must not launder a payload. */
+/* What allowlisted functions do with their arguments (torch/_utils.py, torch/_tensor.py,
+ * numpy/ma/core.py, numpy/core/multiarray): an allowlisted wrapper must not launder a
+ * payload, so the argument is judged as if the stream called it.
+ *   CALLS        args[fn](*args[args]): _rebuild_from_type_v2(func, new_type, args, state)
+ *   INSTANTIATES args[fn].__new__(args[fn], ...): a subtype, whose __new__ and
+ *                __array_finalize__ run (_reconstruct, _mareconstruct)
+ *   HOOKS        args[fn] is a dict of callables installed as backward hooks: they run on
+ *                the first backward() (no checkpoint writer stores any) */
+typedef enum { PKL_ARG_CALLS, PKL_ARG_INSTANTIATES, PKL_ARG_HOOKS } pkl_arg_use;
 static const struct {
 	const char *module, *name;
 	size_t fn, args;
+	pkl_arg_use use;
 } pkl_calls_arg[] = {
-	{"torch._tensor", "_rebuild_from_type_v2", 0, 2},
+	{"torch._tensor", "_rebuild_from_type_v2", 0, 2, PKL_ARG_CALLS},
+	{"torch._utils", "_rebuild_tensor_v2", 5, 0, PKL_ARG_HOOKS},
+	{"torch._utils", "_rebuild_tensor_v3", 5, 0, PKL_ARG_HOOKS},
+	{"torch._utils", "_rebuild_parameter", 2, 0, PKL_ARG_HOOKS},
+	{"torch._utils", "_rebuild_parameter_with_state", 2, 0, PKL_ARG_HOOKS},
+	{"torch._utils", "_rebuild_qtensor", 6, 0, PKL_ARG_HOOKS},
+	{"numpy.core.multiarray", "_reconstruct", 0, SIZE_MAX, PKL_ARG_INSTANTIATES},
+	{"numpy._core.multiarray", "_reconstruct", 0, SIZE_MAX, PKL_ARG_INSTANTIATES},
+	{"numpy.ma.core", "_mareconstruct", 0, SIZE_MAX, PKL_ARG_INSTANTIATES},
+	{"numpy.ma.core", "_mareconstruct", 1, SIZE_MAX, PKL_ARG_INSTANTIATES},
 };
 #define PKL_MAX_CALLS_ARG_DEPTH 8
+
+/* Allowlisted as a type that is referenced, never called: numpy's own pickles name ndarray
+ * only as _reconstruct's subtype, while ndarray(shape, 'O', buffer) makes an object array
+ * whose pointers are the attacker's bytes. */
+static const struct { const char *module, *name; } pkl_type_only[] = {
+	{"numpy", "ndarray"},
+};
+
+static void pkl_inner_call(pkl_vm *vm, const pv *outer, const pv *args, unsigned depth);
+
+/* fn is called (or instantiated) with args by the allowlisted function via. */
+static void pkl_judge_arg(pkl_vm *vm, const char *via, pv *fn, const pv *fa, unsigned depth)
+{
+	char argtext[MS_MAX_PKL_ARG_TEXT], ft[256];
+	pv_render(fa, argtext, sizeof argtext);
+	pv_render(fn, ft, sizeof ft);
+	if (fn->kind != PV_GLOBAL || fn->u.g.unresolved) {
+		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-DYNAMIC", MS_SEV_HIGH, NULL,
+		               NULL, "%s calls something that is not a named global: %s%s", via, ft,
+		               argtext);
+		return;
+	}
+	const char *m = fn->u.g.fq_module, *n = fn->u.g.fq_name;
+	pkl_use(vm, fn, MS_USE_CALLED, argtext);
+	if (fn->u.g.verdict == MS_VERDICT_DENY)
+		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-DENY", MS_SEV_CRITICAL, m, n,
+		               "%s calls denylisted %s%s", via, ft, argtext);
+	else if (fn->u.g.verdict == MS_VERDICT_UNKNOWN)
+		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-UNKNOWN", MS_SEV_HIGH, m, n,
+		               "%s calls %s%s, which is outside the allowlist", via, ft, argtext);
+	else
+		pkl_inner_call(vm, fn, fa, depth + 1);
+}
+
+static void pkl_hook(pkl_vm *vm, const char *via, pv *hook, unsigned depth)
+{
+	char ht[256];
+	pv_render(hook, ht, sizeof ht);
+	ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-HOOK", MS_SEV_HIGH, NULL, NULL,
+	               "%s installs %s as a backward hook: it runs when the tensor is trained", via, ht);
+	if (hook->kind == PV_GLOBAL && hook->u.g.verdict == MS_VERDICT_DENY)
+		pkl_judge_arg(vm, via, hook, NULL, depth);
+}
+
+/* Every value of a hooks dict: a dict, an OrderedDict filled by SETITEMS, or one built from
+ * a list of (key, hook) pairs, OrderedDict([(0, f)]). */
+static void pkl_hooks(pkl_vm *vm, const char *via, const pv *d, unsigned depth)
+{
+	const pv_vec *kv = d->kind == PV_DICT ? &d->u.seq : d->kind == PV_OBJ ? &d->u.obj.kv : NULL;
+	for (size_t i = 1; kv && i < kv->n; i += 2) pkl_hook(vm, via, kv->v[i], depth);
+	const pv *a = d->kind == PV_OBJ ? d->u.obj.args : NULL;
+	if (!a || a->kind != PV_TUPLE || a->u.seq.n == 0) return;
+	const pv *pairs = a->u.seq.v[0];
+	if (pairs->kind != PV_LIST && pairs->kind != PV_TUPLE) return;
+	for (size_t i = 0; i < pairs->u.seq.n; i++) {
+		const pv *pr = pairs->u.seq.v[i];
+		if ((pr->kind == PV_TUPLE || pr->kind == PV_LIST) && pr->u.seq.n == 2)
+			pkl_hook(vm, via, pr->u.seq.v[1], depth);
+	}
+}
 
 static void pkl_inner_call(pkl_vm *vm, const pv *outer, const pv *args, unsigned depth)
 {
 	if (depth >= PKL_MAX_CALLS_ARG_DEPTH || !args || args->kind != PV_TUPLE) return;
 	for (size_t k = 0; k < sizeof pkl_calls_arg / sizeof pkl_calls_arg[0]; k++) {
 		if (!pv_is_global(outer, pkl_calls_arg[k].module, pkl_calls_arg[k].name)) continue;
-		if (args->u.seq.n <= pkl_calls_arg[k].fn) return;
+		if (args->u.seq.n <= pkl_calls_arg[k].fn) continue;
 		pv *fn = args->u.seq.v[pkl_calls_arg[k].fn];
-		const pv *fa = args->u.seq.n > pkl_calls_arg[k].args ? args->u.seq.v[pkl_calls_arg[k].args] : NULL;
-		char argtext[MS_MAX_PKL_ARG_TEXT], ft[256];
-		pv_render(fa, argtext, sizeof argtext);
-		pv_render(fn, ft, sizeof ft);
 		const char *via = pkl_calls_arg[k].name;
-		if (fn->kind != PV_GLOBAL || fn->u.g.unresolved) {
-			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-DYNAMIC", MS_SEV_HIGH, NULL,
-			               NULL, "%s calls something that is not a named global: %s%s", via, ft,
-			               argtext);
-			return;
+		if (pkl_calls_arg[k].use == PKL_ARG_HOOKS) {
+			pkl_hooks(vm, via, fn, depth);
+			continue;
 		}
-		const char *m = fn->u.g.fq_module, *n = fn->u.g.fq_name;
-		pkl_use(vm, fn, MS_USE_CALLED, argtext);
-		if (fn->u.g.verdict == MS_VERDICT_DENY)
-			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-DENY", MS_SEV_CRITICAL, m,
-			               n, "%s calls denylisted %s%s", via, ft, argtext);
-		else if (fn->u.g.verdict == MS_VERDICT_UNKNOWN)
-			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-UNKNOWN", MS_SEV_HIGH, m, n,
-			               "%s calls %s%s, which is outside the allowlist", via, ft, argtext);
-		else
-			pkl_inner_call(vm, fn, fa, depth + 1);
-		return;
+		const pv *fa = pkl_calls_arg[k].args < args->u.seq.n ? args->u.seq.v[pkl_calls_arg[k].args]
+		                                                     : NULL;
+		pkl_judge_arg(vm, via, fn, fa, depth);
 	}
+}
+
+/* A type-only global called with arguments (pkl_type_only). */
+static void pkl_type_only_call(pkl_vm *vm, const pv *callable, const pv *args, const char *text)
+{
+	if (!args || args->kind != PV_TUPLE || args->u.seq.n == 0) return;
+	for (size_t k = 0; k < sizeof pkl_type_only / sizeof pkl_type_only[0]; k++)
+		if (pv_is_global(callable, pkl_type_only[k].module, pkl_type_only[k].name))
+			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-TYPE-ONLY", MS_SEV_HIGH,
+			               pkl_type_only[k].module, pkl_type_only[k].name,
+			               "calls %s, a type checkpoints only reference (an ndarray over raw "
+			               "bytes can be an object array of forged pointers)", text);
 }
 
 /* A call or instantiation: callable(*args, **kwargs). Pushes the symbolic result. */
@@ -1246,7 +1320,10 @@ static ms_err pkl_call(pkl_vm *vm, pv *callable, pv *args, pv *kwargs, pv_how ho
 			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-UNKNOWN", MS_SEV_HIGH, m, n,
 			               "%s calls %s, which is outside the allowlist", pkl_how_name(how), text);
 		pkl_codecs(vm, callable, args);
-		if (callable->u.g.verdict == MS_VERDICT_ALLOW) pkl_inner_call(vm, callable, args, 0);
+		if (callable->u.g.verdict == MS_VERDICT_ALLOW) {
+			pkl_inner_call(vm, callable, args, 0);
+			pkl_type_only_call(vm, callable, args, text);
+		}
 		pkl_note(vm, "%s %s [%s]", use == MS_USE_CALLED ? "calls" : "instantiates", text,
 		         pkl_verdict_name(callable->u.g.verdict));
 	} else if (callable->kind == PV_OBJ && callable->u.obj.how == PV_HOW_EXT) {

@@ -152,6 +152,12 @@ static ms_err st_lex(const uint8_t *h, size_t n, uint64_t base, st_priv *pv, con
 						if (n - i < 6 || !st_hex(h[i + 2]) || !st_hex(h[i + 3]) ||
 						    !st_hex(h[i + 4]) || !st_hex(h[i + 5]))
 							return st_fail(e, MS_ERR_MALFORMED, base + i, "bad \\u escape in header");
+						/* cJSON ends its strings at a NUL, so "__metadata__\u0000x" would read
+						 * as __metadata__ and "F32\u0000junk" as F32, which the Rust reader
+						 * rejects: never read such a header as something else. */
+						if (memcmp(h + i + 2, "0000", 4) == 0)
+							return st_fail(e, MS_ERR_UNSUPPORTED, base + i,
+							               "\\u0000 (NUL) in a header string cannot be checked exactly");
 						i += 6;
 						continue;
 					}

@@ -77,6 +77,11 @@ def main():
         ["MS-NPY-TRAILING"])
     put("benign", "rule_joblib_trailing.joblib",
         zlib.compress(b"\x80\x02]q\x00(K\x01K\x02e.") + b"trailing", 0, ["MS-JOBLIB-TRAILING"])
+    # A NUL escape in a header key: the Rust reader sees "__metadata__\0x", an unknown tensor
+    # with no fields, and rejects the file; a C string reader would see __metadata__.
+    h = b'{"__metadata__\\u0000x":{"k":"v"}}'
+    h += b" " * (-len(h) % 8)
+    put("malformed", "rule_st_nul_in_key.safetensors", len(h).to_bytes(8, "little") + h, 2, [])
     # BUILD on the class itself: setattr(builtins.object-like global, ...) for every later use.
     put("malicious", "rule_pkl_build_global.pkl",
         b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n}X\x08\x00\x00\x00__call__K\x01sb.", 1,

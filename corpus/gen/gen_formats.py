@@ -12,27 +12,17 @@ import gzip
 import io
 import json
 import lzma
-import os
 import struct
 import sys
 import zipfile
 import zlib
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+from sidecar import put
+
 
 # posix.system('echo pwned') as a protocol 2 pickle.
 PAYLOAD = (b"\x80\x02cposix\nsystem\nq\x00X\x0a\x00\x00\x00echo pwnedq\x01\x85q\x02Rq\x03.")
 DENY = "MS-PKL-CALL-DENY"
-
-
-def put(kind, name, data, exit_code, rules=(), norules=()):
-    d = os.path.join(ROOT, kind)
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, name), "wb") as f:
-        f.write(data)
-    lines = ["exit=%d" % exit_code] + ["rule=" + r for r in rules] + ["norule=" + r for r in norules]
-    with open(os.path.join(d, name + ".expect"), "w") as f:
-        f.write("\n".join(lines) + "\n")
 
 
 def zip_bytes(members, compression=zipfile.ZIP_STORED):

@@ -12,15 +12,9 @@ import os
 import zipfile
 import zlib
 
+from sidecar import put
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-
-
-def put(kind, name, data, exit_code, rules):
-    d = os.path.join(ROOT, kind)
-    with open(os.path.join(d, name), "wb") as f:
-        f.write(data)
-    with open(os.path.join(d, name + ".expect"), "w") as f:
-        f.write("\n".join(["exit=%d" % exit_code] + ["rule=" + r for r in rules]) + "\n")
 
 
 def read(rel):

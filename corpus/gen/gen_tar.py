@@ -10,24 +10,14 @@ tricks where a naive tar reader and CPython's tarfile disagree. Payloads are han
 pickle bytes naming a harmless command; nothing here unpickles them.
 """
 import io
-import os
 import pickle
 import struct
 import tarfile
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+from sidecar import put
+
 PAYLOAD = b"\x80\x02cposix\nsystem\nX\x0a\x00\x00\x00echo pwnedq\x00\x85R."
 DENY = "MS-PKL-CALL-DENY"
-
-
-def put(kind, name, data, exit_code, rules=(), norules=()):
-    d = os.path.join(ROOT, kind)
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, name), "wb") as f:
-        f.write(data)
-    lines = ["exit=%d" % exit_code] + ["rule=" + r for r in rules] + ["norule=" + r for r in norules]
-    with open(os.path.join(d, name + ".expect"), "w") as f:
-        f.write("\n".join(lines) + "\n")
 
 
 def tar(members, fmt=tarfile.USTAR_FORMAT):

@@ -271,7 +271,7 @@ typedef struct tar_wrap {
 
 static uint64_t tar_blocks(uint64_t size) { return (size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK; }
 
-/* Walks the headers as tarfile.next() does; *end is where it stops reading (the first zero
+/* Walks the headers as tarfile.next() does; a->end is where it stops reading (the first zero
  * block, an invalid header, or a wrapper whose next header is missing). What tarfile applies
  * to a member, in order: its header; the global pax values (_proc_builtin, after the data
  * offset is fixed from the header's size); then each wrapper from the innermost out, so the

@@ -1739,16 +1739,20 @@ static const pv *pkl_dtype_str(const pv *dt)
 	return a->u.seq.v[0];
 }
 
-static bool pkl_dtype_has_object(const pv *v, unsigned depth)
+/* Whether a dtype holds objects anywhere in its fields. *budget bounds the values visited:
+ * a hostile state can share one tuple at every level (2^depth paths). Out of budget counts
+ * as an object dtype, so the bytes are read as a pickle, never skipped unseen. */
+static bool pkl_dtype_has_object(const pv *v, unsigned depth, size_t *budget)
 {
-	if (!v || depth > 32) return false;
+	if (!v) return false;
+	if (depth > 32 || (*budget)-- == 0) return true;
 	const pv *ts = pkl_dtype_str(v);
 	if (ts && ts->u.s.len && ts->u.s.p[0] == 'O') return true;
 	const pv *st = v->kind == PV_OBJ ? v->u.obj.state : v;
 	if (!st) return false;
 	if (st->kind == PV_TUPLE || st->kind == PV_DICT || st->kind == PV_LIST)
 		for (size_t i = 0; i < st->u.seq.n; i++)
-			if (pkl_dtype_has_object(st->u.seq.v[i], depth + 1)) return true;
+			if (pkl_dtype_has_object(st->u.seq.v[i], depth + 1, budget)) return true;
 	return false;
 }
 
@@ -1783,7 +1787,8 @@ static ms_err pkl_joblib_array(pkl_vm *vm, const pv *state)
 	if (vm->in_frame && vm->pos < vm->frame_end)
 		return pkl_fail(vm, MS_ERR_UNSUPPORTED, "joblib array data inside an open frame");
 	vm->in_frame = false;
-	if (pkl_dtype_has_object(dt, 0)) {
+	size_t budget = 4096;
+	if (pkl_dtype_has_object(dt, 0, &budget)) {
 		/* pickle.load(file_handle): a whole pickle of its own */
 		ms_src sub;
 		if (vm->src->depth >= MS_MAX_NEST_DEPTH ||

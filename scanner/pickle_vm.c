@@ -103,6 +103,7 @@ typedef struct pkl_vm {
 	pv **gl;                   /* globals made in the current pickle (for deferred findings) */
 	size_t ngl, capgl;
 	pkl_sset unknown_seen;
+	pkl_sset method_seen;      /* "method\nmodule\nname" item calls reported */
 	uint8_t *sbuf;             /* strings for YARA */
 	size_t slen, scap2;
 	ms_err err;
@@ -1357,8 +1358,24 @@ static ms_err pkl_method_on(pkl_vm *vm, pv *target, const char *method)
 		               "calls %s.%s on a class or function object", t, method);
 		pkl_note(vm, "calls %s.%s", t, method);
 	} else if (target->kind == PV_OBJ) {
+		/* An item operation on an instance runs its class's method with stream-chosen
+		 * arguments (email.message.Message.__setitem__ reaches its policy's callables):
+		 * a call of that class, unless it is allowlisted. Once per class and method. */
 		pv *c = target->u.obj.callable;
-		if (c && c->kind == PV_GLOBAL && !c->u.g.unresolved) pkl_use(vm, c, MS_USE_INSTANTIATED, NULL);
+		if (c && c->kind == PV_GLOBAL && !c->u.g.unresolved) {
+			pkl_use(vm, c, MS_USE_INSTANTIATED, NULL);
+			char key[1100];
+			snprintf(key, sizeof key, "%s\n%.500s\n%.500s", method, c->u.g.fq_module,
+			         c->u.g.fq_name);
+			if (c->u.g.verdict != MS_VERDICT_ALLOW && pkl_sset_add(&vm->method_seen, key))
+				ms_job_finding(vm->job, vm->src, vm->op_off,
+				               c->u.g.verdict == MS_VERDICT_DENY ? "MS-PKL-CALL-DENY"
+				                                                 : "MS-PKL-CALL-UNKNOWN",
+				               c->u.g.verdict == MS_VERDICT_DENY ? MS_SEV_CRITICAL : MS_SEV_HIGH,
+				               c->u.g.fq_module, c->u.g.fq_name,
+				               "calls %s.%s.%s on an instance (the class is outside the allowlist)",
+				               c->u.g.fq_module, c->u.g.fq_name, method);
+		}
 	}
 	return MS_OK;
 }
@@ -2286,6 +2303,7 @@ static void pkl_vm_free(pkl_vm *vm)
 	free(vm->gl);
 	free(vm->sbuf);
 	pkl_sset_free(&vm->unknown_seen);
+	pkl_sset_free(&vm->method_seen);
 	pkl_sset_free(&vm->look_seen);
 }
 

@@ -464,6 +464,7 @@ static ms_err tz_scan(ms_job *job, const ms_src *src)
 			tz_check_text(&t, i, false);
 		else tz_scan_other(&t, i, rlen > 5 && memcmp(rel, "code/", 5) == 0 && tz_ends(rel, rlen, ".py"));
 	}
+	tz_note(&t, zip_scan_miniz_view(job, src, &z));
 	free(t.records);
 	zip_free(&z);
 	return t.first;

@@ -78,8 +78,12 @@ typedef struct zip_dir {
 	bool z64;
 } zip_dir;
 
-/* Locates the central directory from the EOCD (and zip64 records); false if implausible. */
-static bool zip_dir_find(const uint8_t *p, size_t len, size_t e, zip_dir *d)
+/* Locates the central directory from the EOCD (and zip64 records); false if implausible.
+ * As Python's zipfile does (the directory ends where the end record begins, so bytes
+ * prepended to the archive shift every offset by a base; a bad zip64 locator falls back to
+ * the adjacent zip64 record), or, miniz, as PyTorch's reader does: offsets absolute, the
+ * zip64 record only where the locator says. */
+static bool zip_dir_find(const uint8_t *p, size_t len, size_t e, zip_dir *d, bool miniz)
 {
 	memset(d, 0, sizeof *d);
 	uint64_t count = ms_le16(p + e + 10), size = ms_le32(p + e + 12), off = ms_le32(p + e + 16);
@@ -88,7 +92,7 @@ static bool zip_dir_find(const uint8_t *p, size_t len, size_t e, zip_dir *d)
 		uint64_t z = ms_le64(p + e - ZIP_Z64_LOC_LEN + 8);
 		uint64_t cand[2] = {z, e - ZIP_Z64_LOC_LEN >= ZIP_Z64_EOCD_LEN
 		                               ? e - ZIP_Z64_LOC_LEN - ZIP_Z64_EOCD_LEN : UINT64_MAX};
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < (miniz ? 1 : 2); k++) {
 			uint64_t c = cand[k];
 			if (c > len || len - c < ZIP_Z64_EOCD_LEN || memcmp(p + c, ZIP_Z64_EOCD_SIG, 4) != 0)
 				continue;
@@ -102,8 +106,13 @@ static bool zip_dir_find(const uint8_t *p, size_t len, size_t e, zip_dir *d)
 	}
 	/* Python's zipfile: concat = location of the end record - CD size - CD offset. */
 	uint64_t start;
-	if (size > end || end - size < off) return false;
-	start = end - size;
+	if (miniz) {
+		if (off > len || size > len - off) return false;
+		start = off;
+	} else {
+		if (size > end || end - size < off) return false;
+		start = end - size;
+	}
 	d->base = start - off;
 	d->cd_start = start;
 	d->cd_size = size;
@@ -117,7 +126,7 @@ bool zip_cd_has_suffix(const uint8_t *p, size_t len, const char *suffix)
 {
 	size_t e;
 	zip_dir d;
-	if (!zip_find_eocd(p, len, &e) || !zip_dir_find(p, len, e, &d)) return false;
+	if (!zip_find_eocd(p, len, &e) || !zip_dir_find(p, len, e, &d, false)) return false;
 	size_t sl = strlen(suffix);
 	ms_cur c = ms_cur_make(p + d.cd_start, (size_t)d.cd_size);
 	for (size_t i = 0; i < MS_MAX_ZIP_ENTRIES && ms_need(&c, ZIP_CDH_LEN); i++) {
@@ -249,20 +258,16 @@ static void zip_libzip_check(ms_job *job, const ms_src *src, size_t n)
 	zip_error_fini(&ze);
 }
 
-ms_err zip_load(ms_job *job, const ms_src *src, zip_archive *z)
+/* Reads the members of directory d into z. second: another reading of an archive already
+ * loaded (the data before it and libzip's opinion are not looked at again). */
+static ms_err zip_load_dir(ms_job *job, const ms_src *src, const zip_dir *dp, zip_archive *z,
+                           bool second)
 {
-	memset(z, 0, sizeof *z);
 	const uint8_t *p = src->data;
-	size_t len = src->len, e;
-	zip_dir d;
-	if (!zip_find_eocd(p, len, &e))
-		return ms_job_error(job, src, 0, MS_ERR_MALFORMED,
-		                    "zip: no end of central directory record in the last %u bytes",
-		                    ZIP_MAX_COMMENT + ZIP_EOCD_LEN);
-	if (!zip_dir_find(p, len, e, &d))
-		return ms_job_error(job, src, e, MS_ERR_MALFORMED,
-		                    "zip: central directory not found where the end record points");
+	size_t len = src->len;
+	zip_dir d = *dp;
 	z->base = d.base;
+	z->cd_start = d.cd_start;
 	/* Walk by size, as Python's zipfile does; miniz trusts the count. Both are checked. */
 	ms_cur c = ms_cur_make(p + d.cd_start, (size_t)d.cd_size);
 	size_t cap = 0;
@@ -336,7 +341,7 @@ ms_err zip_load(ms_job *job, const ms_src *src, zip_archive *z)
 		if (en->lho < first) first = en->lho;
 	}
 	/* Bytes before the first member: zipfile accepts them, torch.load does not look. */
-	if (first > 0 && first <= len) {
+	if (!second && first > 0 && first <= len) {
 		ms_job_finding(job, src, 0, "MS-ZIP-PREFIX-DATA", MS_SEV_MEDIUM, NULL, NULL,
 		               "%llu bytes before the first zip member", (unsigned long long)first);
 		ms_src pre;
@@ -358,7 +363,44 @@ ms_err zip_load(ms_job *job, const ms_src *src, zip_archive *z)
 			free(ix);
 		}
 	}
-	zip_libzip_check(job, src, z->n);
+	if (!second) zip_libzip_check(job, src, z->n);
+	return rc;
+}
+
+ms_err zip_load(ms_job *job, const ms_src *src, zip_archive *z)
+{
+	memset(z, 0, sizeof *z);
+	size_t e;
+	zip_dir d;
+	if (!zip_find_eocd(src->data, src->len, &e))
+		return ms_job_error(job, src, 0, MS_ERR_MALFORMED,
+		                    "zip: no end of central directory record in the last %u bytes",
+		                    ZIP_MAX_COMMENT + ZIP_EOCD_LEN);
+	if (!zip_dir_find(src->data, src->len, e, &d, false))
+		return ms_job_error(job, src, e, MS_ERR_MALFORMED,
+		                    "zip: central directory not found where the end record points");
+	return zip_load_dir(job, src, &d, z, false);
+}
+
+ms_err zip_scan_miniz_view(ms_job *job, const ms_src *src, const zip_archive *z)
+{
+	size_t e;
+	zip_dir d;
+	if (!zip_find_eocd(src->data, src->len, &e) || !zip_dir_find(src->data, src->len, e, &d, true))
+		return MS_OK; /* miniz cannot open it: torch.load fails before any pickle */
+	if (d.cd_start == z->cd_start && d.base == z->base) return MS_OK;
+	ms_job_finding(job, src, d.cd_start, "MS-ZIP-TWO-DIRECTORIES", MS_SEV_MEDIUM, NULL, NULL,
+	               "PyTorch's reader takes the central directory at offset %llu, Python's zipfile "
+	               "the one at %llu: the members of both are scanned",
+	               (unsigned long long)d.cd_start, (unsigned long long)z->cd_start);
+	zip_archive other;
+	memset(&other, 0, sizeof other);
+	ms_err rc = zip_load_dir(job, src, &d, &other, true);
+	if (rc != MS_ERR_NOMEM) {
+		ms_err r2 = zip_scan_generic(job, src, &other);
+		if (rc == MS_OK) rc = r2;
+	}
+	zip_free(&other);
 	return rc;
 }
 
@@ -472,7 +514,7 @@ static unsigned zipf_bid(const uint8_t *p, size_t len)
 	if (at0) return ZIP_BID_AT_START;
 	/* An archive after other bytes (zipfile accepts it): claim it when its directory is
 	 * real, so the prefix is scanned as a member and the archive too. */
-	if (zip_dir_find(p, len, e, &d) && d.cd_size > 0) return ZIP_BID_AT_END;
+	if (zip_dir_find(p, len, e, &d, false) && d.cd_size > 0) return ZIP_BID_AT_END;
 	return 0;
 }
 
@@ -482,6 +524,8 @@ static ms_err zipf_scan(ms_job *job, const ms_src *src)
 	ms_err rc = zip_load(job, src, &z);
 	if (rc != MS_ERR_NOMEM) {
 		ms_err r2 = zip_scan_generic(job, src, &z);
+		if (rc == MS_OK) rc = r2;
+		r2 = zip_scan_miniz_view(job, src, &z);
 		if (rc == MS_OK) rc = r2;
 	}
 	zip_free(&z);

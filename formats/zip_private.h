@@ -25,6 +25,7 @@ typedef struct zip_archive {
 	zip_entry *e;
 	size_t n;
 	uint64_t base;        /* bytes before the archive proper (prepended data) */
+	uint64_t cd_start;    /* where the central directory read was found */
 } zip_archive;
 
 /* Finds the end of central directory record; false if none. Peek only (used by bids). */
@@ -43,6 +44,11 @@ void zip_free(zip_archive *z);
  * CRC (never for tensor records, whose bytes are not touched). Errors recorded on job. */
 ms_err zip_member(ms_job *job, const ms_src *src, const zip_archive *z, size_t i, bool check_crc,
                   ms_src *out, uint8_t **owned);
+
+/* PyTorch's reader (miniz) finds the central directory by absolute offset, Python's zipfile
+ * relative to the end record: where they find different ones (two directories, a bogus zip64
+ * locator), reports MS-ZIP-TWO-DIRECTORIES and scans the members of miniz's by content. */
+ms_err zip_scan_miniz_view(ms_job *job, const ms_src *src, const zip_archive *z);
 
 /* Scans every member by content (the generic zip reader). */
 ms_err zip_scan_generic(ms_job *job, const ms_src *src, zip_archive *z);

@@ -430,29 +430,10 @@ typedef struct tar_torch {
 	size_t off;
 } tar_torch;
 
-/* Runs the pickle at the cursor (torch's pickle_module.load(f)) and advances past it. */
+/* The pickle at the cursor (torch's pickle_module.load(f)). */
 static ms_err tt_pickle(tar_torch *t, const char *what, pv **root)
 {
-	ms_src ps;
-	if (t->off >= t->m.len)
-		return ms_job_error(t->job, &t->m, t->off, MS_ERR_TRUNCATED, "legacy torch tar: %s missing",
-		                    what);
-	if (!ms_src_slice(t->job, &t->m, t->off, t->m.len - t->off, what, &ps))
-		return ms_job_error(t->job, &t->m, t->off, MS_ERR_NOMEM, "no memory");
-	ps.depth = t->m.depth;
-	size_t used = 0;
-	ms_err rc = pkl_run_one(t->job, &ps, t->arena, root, &used);
-	ms_src yr;
-	if (used && ms_src_slice(t->job, &t->m, t->off, used, what, &yr)) {
-		yr.depth = t->m.depth;
-		ms_job_yara(t->job, &yr, "pickle");
-	}
-	if (rc != MS_OK) return rc;
-	if (used == 0)
-		return ms_job_error(t->job, &t->m, t->off, MS_ERR_MALFORMED, "legacy torch tar: empty %s",
-		                    what);
-	t->off += used;
-	return MS_OK;
+	return tz_pickle_at(t->job, &t->m, t->arena, &t->off, what, root);
 }
 
 /* Raw bytes torch reads with f.read(): n bytes must be there. */

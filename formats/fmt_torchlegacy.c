@@ -47,32 +47,8 @@ static ms_err tl_scan(ms_job *job, const ms_src *src)
 	ms_err rc = MS_OK;
 	size_t off = 0;
 	pv *roots[5] = {0};
-	for (int k = 0; k < 5; k++) {
-		ms_src ps;
-		if (off >= src->len) {
-			rc = ms_job_error(job, src, off, MS_ERR_TRUNCATED, "legacy torch: %s pickle missing",
-			                  tl_names[k]);
-			goto out;
-		}
-		if (!ms_src_slice(job, src, off, src->len - off, tl_names[k], &ps)) {
-			rc = ms_job_error(job, src, off, MS_ERR_NOMEM, "no memory");
-			goto out;
-		}
-		ps.depth = src->depth;
-		size_t used = 0;
-		rc = pkl_run_one(job, &ps, arena, &roots[k], &used);
-		ms_src yr;
-		if (used && ms_src_slice(job, src, off, used, tl_names[k], &yr)) {
-			yr.depth = src->depth;
-			ms_job_yara(job, &yr, "pickle");
-		}
-		if (rc != MS_OK) goto out;
-		if (used == 0 || used > src->len - off) {
-			rc = ms_job_error(job, src, off, MS_ERR_MALFORMED, "legacy torch: empty pickle");
-			goto out;
-		}
-		off += used;
-	}
+	for (int k = 0; k < 5; k++)
+		if ((rc = tz_pickle_at(job, src, arena, &off, tl_names[k], &roots[k])) != MS_OK) goto out;
 	if (!roots[1] || roots[1]->kind != PV_INT || roots[1]->u.i != TL_PROTOCOL)
 		ms_job_finding(job, src, 0, "MS-TORCH-LEGACY-PROTOCOL", MS_SEV_MEDIUM, NULL, NULL,
 		               "legacy torch: protocol version pickle is not 1001 (torch.load refuses it)");
@@ -134,6 +110,31 @@ static ms_err tl_scan(ms_job *job, const ms_src *src)
 out:
 	ms_arena_free(arena);
 	return rc;
+}
+
+ms_err tz_pickle_at(ms_job *job, const ms_src *src, ms_arena *arena, size_t *off,
+                    const char *what, pv **root)
+{
+	ms_src ps;
+	if (*off >= src->len)
+		return ms_job_error(job, src, *off, MS_ERR_TRUNCATED, "legacy torch: %s pickle missing",
+		                    what);
+	if (!ms_src_slice(job, src, *off, src->len - *off, what, &ps))
+		return ms_job_error(job, src, *off, MS_ERR_NOMEM, "no memory");
+	ps.depth = src->depth; /* the same stream, not a nested container */
+	size_t used = 0;
+	ms_err rc = pkl_run_one(job, &ps, arena, root, &used);
+	ms_src yr;
+	if (used && ms_src_slice(job, src, *off, used, what, &yr)) {
+		yr.depth = src->depth;
+		ms_job_yara(job, &yr, "pickle");
+	}
+	if (rc != MS_OK) return rc;
+	if (used == 0 || used > src->len - *off)
+		return ms_job_error(job, src, *off, MS_ERR_MALFORMED, "legacy torch: empty %s pickle",
+		                    what);
+	*off += used;
+	return MS_OK;
 }
 
 const ms_format ms_format_torchlegacy = {

@@ -23,6 +23,11 @@ typedef struct tz_storage {
  * roots, first reference per key, sorted by key. *out is malloc'ed (caller frees). Returns
  * false when the value graph or the reference count is too large or memory runs out. */
 bool tz_collect_storages(pv *const *roots, size_t nroots, tz_storage **out, size_t *nout);
+/* Runs the one pickle at src[*off] as torch's loaders do (pickle_module.load(f) on a stream
+ * of pickles and raw records), YARA over its bytes, and advances *off past it. what names it
+ * in messages ("[storage header]"). Errors are recorded on job. */
+ms_err tz_pickle_at(ms_job *job, const ms_src *src, ms_arena *arena, size_t *off,
+                    const char *what, pv **root);
 /* Element size of a storage class global (FloatStorage -> 4), 0 when unknown. */
 unsigned tz_elem_size(const pv *cls);
 /* The storage with this key in a tz_collect_storages result (binary search), or NULL. */

@@ -81,11 +81,14 @@ static ms_result *res_new(const char *path)
 	return r;
 }
 
-static void scan_src(const ms_ctx *ctx, ms_result *r, const uint8_t *buf, size_t len)
+/* format: the reader to use whatever the bids say (fuzz targets), NULL to recognise. */
+static void scan_src(const ms_ctx *ctx, ms_result *r, const uint8_t *buf, size_t len,
+                     const char *format)
 {
 	ms_job job = {.ctx = ctx, .res = r, .arena = r->strings};
 	ms_src src = {.data = buf, .len = len, .member = "", .file_off = 0, .depth = 0};
-	ms_job_scan_blob(&job, &src);
+	if (format) ms_job_scan_as(&job, &src, format);
+	else ms_job_scan_blob(&job, &src);
 }
 
 ms_err ms_scan_buffer_as(const ms_ctx *ctx, const char *format, const uint8_t *buf, size_t len,
@@ -93,9 +96,7 @@ ms_err ms_scan_buffer_as(const ms_ctx *ctx, const char *format, const uint8_t *b
 {
 	ms_result *r = res_new(format);
 	if (!r) return MS_ERR_NOMEM;
-	ms_job job = {.ctx = ctx, .res = r, .arena = r->strings};
-	ms_src src = {.data = buf, .len = len, .member = "", .file_off = 0, .depth = 0};
-	ms_job_scan_as(&job, &src, format);
+	scan_src(ctx, r, buf, len, format);
 	*out = r;
 	return MS_OK;
 }
@@ -105,7 +106,7 @@ ms_err ms_scan_buffer(const ms_ctx *ctx, const char *name, const uint8_t *buf, s
 {
 	ms_result *r = res_new(name);
 	if (!r) return MS_ERR_NOMEM;
-	scan_src(ctx, r, buf, len);
+	scan_src(ctx, r, buf, len, NULL);
 	*out = r;
 	return MS_OK;
 }
@@ -147,7 +148,7 @@ static void scan_mapped(const ms_ctx *ctx, ms_result *r, const uint8_t *map, siz
 	pthread_once(&scan_bus_once, scan_bus_install);
 	if (sigsetjmp(jb, 1) == 0) {
 		scan_bus_jmp = &jb;
-		scan_src(ctx, r, map, len);
+		scan_src(ctx, r, map, len, NULL);
 	} else {
 		/* Findings made before the fault stay; the file is not reported clean. */
 		r->error = MS_OK;

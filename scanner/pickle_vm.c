@@ -162,8 +162,7 @@ static size_t pkl_value_size(pv_kind kind)
 	const size_t head = offsetof(pv, u);
 	pv x;
 	switch (kind) {
-	case PV_NONE: case PV_BUFFER: return head + sizeof x.u.i;
-	case PV_BOOL: case PV_INT: return head + sizeof x.u.i;
+	case PV_NONE: case PV_BUFFER: case PV_BOOL: case PV_INT: return head + sizeof x.u.i;
 	case PV_FLOAT: return head + sizeof x.u.f;
 	case PV_BIGINT: case PV_STR: case PV_BYTES: case PV_BYTEARRAY: return head + sizeof x.u.s;
 	case PV_TUPLE: case PV_LIST: case PV_DICT: case PV_SET: case PV_FROZENSET:

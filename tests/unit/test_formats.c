@@ -2,7 +2,7 @@
 /* Copyright (c) 2026 The mscan authors */
 /* Container readers: safetensors validator vectors (ported from the Rust reference tests),
  * zip tricks and limits, .npy headers, and never-crash / never-clean sweeps over the fmt_
- * and tar_ corpus (every prefix, random bit flips). */
+ * tar_, npy_ and zip_ corpus (every prefix, random bit flips). */
 #include "test.h"
 
 #include <dirent.h>
@@ -391,7 +391,8 @@ static void t_sweep_dir(const char *dir, int hostile, size_t *files, size_t *sca
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		size_t nl = strlen(e->d_name);
-		if ((strncmp(e->d_name, "fmt_", 4) != 0 && strncmp(e->d_name, "tar_", 4) != 0) ||
+		if ((strncmp(e->d_name, "fmt_", 4) != 0 && strncmp(e->d_name, "tar_", 4) != 0 &&
+		     strncmp(e->d_name, "npy_", 4) != 0 && strncmp(e->d_name, "zip_", 4) != 0) ||
 		    (nl > 7 && strcmp(e->d_name + nl - 7, ".expect") == 0))
 			continue;
 		char path[1400];

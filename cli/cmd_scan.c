@@ -86,10 +86,12 @@ static int scan_run(scan_pool *p, unsigned jobs, int quiet)
 {
 	pthread_t tids[SCAN_MAX_JOBS];
 	unsigned started = 0;
-	for (unsigned t = 0; t < jobs; t++)
+	int tty = !quiet && isatty(STDERR_FILENO) && p->files->n > 1;
+	/* One job and no progress line: scan on this thread (a thread costs a stack and a malloc
+	 * arena, more than a small file's scan). */
+	for (unsigned t = 0; t < jobs && (jobs > 1 || tty); t++)
 		if (pthread_create(&tids[t], NULL, scan_worker, p) == 0) started++;
 	if (started == 0) scan_worker(p);
-	int tty = !quiet && isatty(STDERR_FILENO) && p->files->n > 1;
 	while (tty && atomic_load(&p->done) < p->files->n) {
 		fprintf(stderr, "\rmscan: %zu/%zu files", atomic_load(&p->done), p->files->n);
 		usleep(100000);

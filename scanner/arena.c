@@ -6,6 +6,9 @@
 
 #include "arena_private.h"
 
+/* Blocks double from ARENA_FIRST to ARENA_BLOCK: most scans need a few KB, and a first block
+ * of a megabyte is an mmap, a page fault per page touched and a munmap per file. */
+#define ARENA_FIRST (16u << 10)
 #define ARENA_BLOCK (1u << 20)
 #define ARENA_ALIGN 16u
 
@@ -43,7 +46,8 @@ void *ms_arena_alloc(ms_arena *a, size_t n)
 	if (need < n || need > a->cap - a->used) return NULL;
 	arena_block *b = a->head;
 	if (!b || need > b->size - b->used) {
-		size_t size = need > ARENA_BLOCK ? need : ARENA_BLOCK;
+		size_t size = b ? (b->size < ARENA_BLOCK ? b->size * 2 : ARENA_BLOCK) : ARENA_FIRST;
+		if (size < need) size = need;
 		b = malloc(sizeof *b + size);
 		if (!b) return NULL;
 		b->size = size;

@@ -37,16 +37,26 @@
 #define YG_EVIDENCE_BYTES 48   /* matched bytes quoted in a finding's message */
 #define YG_SECRET_SHOWN 4      /* leading bytes shown of a match whose rule has secret = true */
 #define YG_MAX_USER_FILE ((size_t)16 << 20) /* one user rule file; real ones are kilobytes */
+#define YG_POOL_MAX 64         /* idle scanners kept: one per scanning thread (-j max) */
 
 typedef struct yg_text {
 	char *name;   /* file path as given (for error messages) */
 	char *text;   /* NUL-terminated */
 } yg_text;
 
+/* Scanners made for the current rules, kept for the next scan: yr_scanner_create allocates
+ * and clears per-rule tables (tens of microseconds), more than scanning a small member. */
+typedef struct yg_pool {
+	pthread_mutex_t lock;
+	YR_SCANNER *idle[YG_POOL_MAX];
+	size_t nidle;
+} yg_pool;
+
 struct ms_yara {
 	YR_RULES *rules;
 	yg_text *user;
 	size_t nuser, capuser;
+	yg_pool *pool; /* separate so that a const ms_yara can still lend scanners */
 };
 
 /* ---- libyara initialisation: once per process, reference counted ---------------------- */
@@ -205,6 +215,35 @@ out:
 	return rc;
 }
 
+/* Destroys the idle scanners; they belong to the rules they were made for. */
+static void yg_pool_drain(yg_pool *pool)
+{
+	pthread_mutex_lock(&pool->lock);
+	while (pool->nidle) yr_scanner_destroy(pool->idle[--pool->nidle]);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+static YR_SCANNER *yg_scanner_get(const ms_yara *y)
+{
+	YR_SCANNER *sc = NULL;
+	pthread_mutex_lock(&y->pool->lock);
+	if (y->pool->nidle) sc = y->pool->idle[--y->pool->nidle];
+	pthread_mutex_unlock(&y->pool->lock);
+	if (!sc && yr_scanner_create(y->rules, &sc) != ERROR_SUCCESS) return NULL;
+	return sc;
+}
+
+static void yg_scanner_put(const ms_yara *y, YR_SCANNER *sc)
+{
+	pthread_mutex_lock(&y->pool->lock);
+	if (y->pool->nidle < YG_POOL_MAX) {
+		y->pool->idle[y->pool->nidle++] = sc;
+		sc = NULL;
+	}
+	pthread_mutex_unlock(&y->pool->lock);
+	if (sc) yr_scanner_destroy(sc);
+}
+
 ms_yara *ms_yara_new(char *err, size_t errlen)
 {
 	if (!yg_init()) {
@@ -212,6 +251,13 @@ ms_yara *ms_yara_new(char *err, size_t errlen)
 		return NULL;
 	}
 	ms_yara *y = calloc(1, sizeof *y);
+	yg_pool *pool = y ? calloc(1, sizeof *pool) : NULL;
+	if (!pool || pthread_mutex_init(&pool->lock, NULL) != 0) {
+		free(pool);
+		free(y);
+		y = NULL;
+	} else
+		y->pool = pool;
 	if (!y) {
 		snprintf(err, errlen, "YARA: out of memory");
 		yg_fini();
@@ -227,6 +273,11 @@ ms_yara *ms_yara_new(char *err, size_t errlen)
 void ms_yara_free(ms_yara *y)
 {
 	if (!y) return;
+	if (y->pool) {
+		yg_pool_drain(y->pool);
+		pthread_mutex_destroy(&y->pool->lock);
+		free(y->pool);
+	}
 	if (y->rules) yr_rules_destroy(y->rules);
 	for (size_t i = 0; i < y->nuser; i++) {
 		free(y->user[i].name);
@@ -386,6 +437,7 @@ ms_err ms_yara_add_path(ms_yara *y, const char *path, char *err, size_t errlen)
 		}
 		return rc;
 	}
+	yg_pool_drain(y->pool);
 	yr_rules_destroy(y->rules);
 	y->rules = rules;
 	return MS_OK;
@@ -455,9 +507,8 @@ static int yg_scan_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *user)
 ms_err ms_yara_scan(const ms_yara *y, ms_job *job, const ms_src *src, const char *kind)
 {
 	if (!y || !y->rules || src->len == 0) return MS_OK;
-	YR_SCANNER *sc = NULL;
-	if (yr_scanner_create(y->rules, &sc) != ERROR_SUCCESS)
-		return ms_job_error(job, src, 0, MS_ERR_NOMEM, "no memory for a YARA scanner");
+	YR_SCANNER *sc = yg_scanner_get(y);
+	if (!sc) return ms_job_error(job, src, 0, MS_ERR_NOMEM, "no memory for a YARA scanner");
 	yg_scan s = {.job = job, .src = src, .kind = kind ? kind : "data", .rc = MS_OK};
 	yr_scanner_set_callback(sc, yg_scan_cb, &s);
 	int yrc = ERROR_SUCCESS;
@@ -467,7 +518,7 @@ ms_err ms_yara_scan(const ms_yara *y, ms_job *job, const ms_src *src, const char
 	    yr_scanner_define_integer_variable(sc, "depth", (int64_t)src->depth) != ERROR_SUCCESS)
 		yrc = ERROR_INSUFFICIENT_MEMORY;
 	if (yrc == ERROR_SUCCESS) yrc = yr_scanner_scan_mem(sc, src->data, src->len);
-	yr_scanner_destroy(sc);
+	yg_scanner_put(y, sc);
 	if (s.rc != MS_OK) return ms_job_error(job, src, 0, s.rc, "out of memory recording YARA matches");
 	if (yrc == ERROR_SUCCESS || yrc == ERROR_CALLBACK_ERROR) return MS_OK;
 	if (yrc == ERROR_INSUFFICIENT_MEMORY)

@@ -154,6 +154,13 @@ void ms_job_global_use(ms_job *job, size_t i, ms_global_use use, const char *arg
 	if (args && !r->globals[i].args) r->globals[i].args = job_str(job, args);
 }
 
+size_t ms_job_finding_count(const ms_job *job) { return job->res->nfindings; }
+
+bool ms_job_global_wants_args(const ms_job *job, size_t i)
+{
+	return i < job->res->nglobals && !job->res->globals[i].args;
+}
+
 size_t ms_job_global_count(const ms_job *job) { return job->res->nglobals; }
 
 bool ms_job_dis_enabled(const ms_job *job) { return job->ctx->opts.record_ops != 0; }

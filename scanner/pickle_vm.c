@@ -83,7 +83,9 @@ typedef struct pkl_vm {
 	size_t sp, scap;
 	size_t *marks;
 	size_t nmarks, mcap;
-	uint64_t *mkeys;           /* memo: open addressing, empty when mvals[i] == NULL */
+	pv **mdense;               /* memo keys below PKL_DENSE_MEMO: an array, as CPython keeps */
+	size_t mdcap;
+	uint64_t *mkeys;           /* other keys: open addressing, empty when mvals[i] == NULL */
 	pv **mvals;
 	size_t memocap, mcount;
 	int proto;
@@ -321,6 +323,8 @@ static ms_err pkl_marker(pkl_vm *vm, size_t *out)
 	return MS_OK;
 }
 
+#define PKL_DENSE_MEMO ((size_t)1 << 20) /* keys below: the array (8 MiB at most) */
+
 static size_t pkl_memo_slot(const pkl_vm *vm, uint64_t key)
 {
 	uint64_t h = key * 0x9E3779B97F4A7C15ull;
@@ -331,12 +335,43 @@ static size_t pkl_memo_slot(const pkl_vm *vm, uint64_t key)
 
 static pv *pkl_memo_get(const pkl_vm *vm, uint64_t key)
 {
+	if (key < PKL_DENSE_MEMO) return key < vm->mdcap ? vm->mdense[key] : NULL;
 	if (!vm->memocap) return NULL;
 	return vm->mvals[pkl_memo_slot(vm, key)];
 }
 
+/* Counts one more memo entry (MEMOIZE's key), within MS_MAX_PKL_MEMO. */
+static ms_err pkl_memo_count_new(pkl_vm *vm)
+{
+	if (vm->mcount >= MS_MAX_PKL_MEMO)
+		return pkl_fail(vm, MS_ERR_LIMIT, "more than %u memo entries (MS_MAX_PKL_MEMO)",
+		                MS_MAX_PKL_MEMO);
+	vm->mcount++;
+	return MS_OK;
+}
+
+/* Pickles number their memo 0, 1, 2, ...: an array indexed by key costs one store per PUT
+ * where hashing cost a cache miss and, as the table grew, a rehash. */
+static ms_err pkl_memo_put_dense(pkl_vm *vm, size_t key, pv *v)
+{
+	if (key >= vm->mdcap) {
+		size_t nc = vm->mdcap ? vm->mdcap * 2 : 64;
+		while (nc <= key) nc *= 2;
+		if (nc > PKL_DENSE_MEMO) nc = PKL_DENSE_MEMO;
+		pv **nd = realloc(vm->mdense, nc * sizeof *nd);
+		if (!nd) return pkl_nomem(vm);
+		memset(nd + vm->mdcap, 0, (nc - vm->mdcap) * sizeof *nd);
+		vm->mdense = nd;
+		vm->mdcap = nc;
+	}
+	ms_err rc = vm->mdense[key] ? MS_OK : pkl_memo_count_new(vm);
+	if (rc == MS_OK) vm->mdense[key] = v;
+	return rc;
+}
+
 static ms_err pkl_memo_put(pkl_vm *vm, uint64_t key, pv *v)
 {
+	if (key < PKL_DENSE_MEMO) return pkl_memo_put_dense(vm, (size_t)key, v);
 	if (vm->memocap == 0 || (vm->mcount + 1) * 2 > vm->memocap) {
 		size_t nc = vm->memocap ? vm->memocap * 2 : 64;
 		uint64_t *nk = calloc(nc, sizeof *nk);
@@ -363,10 +398,8 @@ static ms_err pkl_memo_put(pkl_vm *vm, uint64_t key, pv *v)
 	}
 	size_t s = pkl_memo_slot(vm, key);
 	if (!vm->mvals[s]) {
-		if (vm->mcount >= MS_MAX_PKL_MEMO)
-			return pkl_fail(vm, MS_ERR_LIMIT, "more than %u memo entries (MS_MAX_PKL_MEMO)",
-			                MS_MAX_PKL_MEMO);
-		vm->mcount++;
+		ms_err rc = pkl_memo_count_new(vm);
+		if (rc != MS_OK) return rc;
 		vm->mkeys[s] = key;
 	}
 	vm->mvals[s] = v;
@@ -1279,8 +1312,17 @@ static void pkl_inner_call(pkl_vm *vm, const pv *outer, const pv *args, unsigned
 	}
 }
 
+/* Renders v into buf the first time the text is wanted: most calls in a checkpoint are
+ * allowlisted and never shown, and rendering each one cost more than the call itself. */
+static const char *pkl_text(const pv *v, char *buf, size_t n)
+{
+	if (!buf[0]) pv_render(v, buf, n);
+	return buf;
+}
+
 /* A type-only global called with arguments (pkl_type_only). */
-static void pkl_type_only_call(pkl_vm *vm, const pv *callable, const pv *args, const char *text)
+static void pkl_type_only_call(pkl_vm *vm, const pv *callable, const pv *args, const pv *o,
+                               char *text, size_t textlen)
 {
 	if (!args || args->kind != PV_TUPLE || args->u.seq.n == 0) return;
 	for (size_t k = 0; k < sizeof pkl_type_only / sizeof pkl_type_only[0]; k++)
@@ -1288,7 +1330,8 @@ static void pkl_type_only_call(pkl_vm *vm, const pv *callable, const pv *args, c
 			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-TYPE-ONLY", MS_SEV_HIGH,
 			               pkl_type_only[k].module, pkl_type_only[k].name,
 			               "calls %s, a type checkpoints only reference (an ndarray over raw "
-			               "bytes can be an object array of forged pointers)", text);
+			               "bytes can be an object array of forged pointers)",
+			               pkl_text(o, text, textlen));
 }
 
 /* A call or instantiation: callable(*args, **kwargs). Pushes the symbolic result. */
@@ -1303,34 +1346,40 @@ static ms_err pkl_call(pkl_vm *vm, pv *callable, pv *args, pv *kwargs, pv_how ho
 	o->u.obj.args = args;
 	o->u.obj.kwargs = kwargs;
 	o->u.obj.how = how;
-	char text[MS_MAX_PKL_ARG_TEXT];
-	char argtext[MS_MAX_PKL_ARG_TEXT];
-	pv_render(args, argtext, sizeof argtext);
+	char text[MS_MAX_PKL_ARG_TEXT] = "";
 	bool noargs = args && args->kind == PV_TUPLE && args->u.seq.n == 0 &&
 	              (!kwargs || (kwargs->kind == PV_DICT && kwargs->u.seq.n == 0));
 	int use = how == PV_HOW_NEWOBJ && noargs ? MS_USE_INSTANTIATED : MS_USE_CALLED;
-	pv_render(o, text, sizeof text);
 	if (callable->kind == PV_GLOBAL && !callable->u.g.unresolved) {
 		const char *m = callable->u.g.fq_module, *n = callable->u.g.fq_name;
-		pkl_use(vm, callable, use, argtext);
+		char argtext[MS_MAX_PKL_ARG_TEXT] = "";
+		if (callable->u.g.global_idx != SIZE_MAX &&
+		    ms_job_global_wants_args(vm->job, callable->u.g.global_idx))
+			pv_render(args, argtext, sizeof argtext);
+		pkl_use(vm, callable, use, argtext[0] ? argtext : NULL);
 		if (callable->u.g.verdict == MS_VERDICT_DENY)
 			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-DENY", MS_SEV_CRITICAL, m,
-			               n, "%s calls denylisted %s", pkl_how_name(how), text);
+			               n, "%s calls denylisted %s", pkl_how_name(how),
+			               pkl_text(o, text, sizeof text));
 		else if (callable->u.g.verdict == MS_VERDICT_UNKNOWN && use == MS_USE_CALLED)
 			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-UNKNOWN", MS_SEV_HIGH, m, n,
-			               "%s calls %s, which is outside the allowlist", pkl_how_name(how), text);
+			               "%s calls %s, which is outside the allowlist", pkl_how_name(how),
+			               pkl_text(o, text, sizeof text));
 		pkl_codecs(vm, callable, args);
 		if (callable->u.g.verdict == MS_VERDICT_ALLOW) {
 			pkl_inner_call(vm, callable, args, 0);
-			pkl_type_only_call(vm, callable, args, text);
+			pkl_type_only_call(vm, callable, args, o, text, sizeof text);
 		}
-		pkl_note(vm, "%s %s [%s]", use == MS_USE_CALLED ? "calls" : "instantiates", text,
-		         pkl_verdict_name(callable->u.g.verdict));
+		if (vm->dis)
+			pkl_note(vm, "%s %s [%s]", use == MS_USE_CALLED ? "calls" : "instantiates",
+			         pkl_text(o, text, sizeof text), pkl_verdict_name(callable->u.g.verdict));
 	} else if (callable->kind == PV_OBJ && callable->u.obj.how == PV_HOW_EXT) {
+		pkl_text(o, text, sizeof text);
 		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-UNKNOWN", MS_SEV_HIGH, NULL, NULL,
 		               "%s calls %s (an extension-registry object)", pkl_how_name(how), text);
 		pkl_note(vm, "calls %s", text);
 	} else {
+		pkl_text(o, text, sizeof text);
 		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-DYNAMIC", MS_SEV_HIGH, NULL, NULL,
 		               "%s calls something that is not a named global: %s", pkl_how_name(how),
 		               text);
@@ -2297,6 +2346,7 @@ static void pkl_vm_free(pkl_vm *vm)
 {
 	free(vm->stack);
 	free(vm->marks);
+	free(vm->mdense);
 	free(vm->mkeys);
 	free(vm->mvals);
 	free(vm->gl);

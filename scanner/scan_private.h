@@ -64,6 +64,8 @@ struct ms_job {
 ms_err ms_job_finding(ms_job *job, const ms_src *src, uint64_t off, const char *rule_id,
                       ms_severity sev, const char *module, const char *name,
                       const char *fmt, ...) MS_PRINTF(8, 9);
+/* Findings recorded so far in this job (all sources). */
+size_t ms_job_finding_count(const ms_job *job);
 /* Records an error that stopped analysis of (part of) the input. The first error is kept; the
  * message names member and offset. Returns code, so readers can `return ms_job_error(...)`. */
 ms_err ms_job_error(ms_job *job, const ms_src *src, uint64_t off, ms_err code,
@@ -75,6 +77,8 @@ ms_err ms_job_global(ms_job *job, const ms_src *src, uint64_t off, const char *m
 /* Raises the recorded use of global i (returned by ms_job_global) to at least use and sets its
  * argument text if none yet. */
 void ms_job_global_use(ms_job *job, size_t i, ms_global_use use, const char *args);
+/* Whether global i has no argument text yet (only the first call's is kept). */
+bool ms_job_global_wants_args(const ms_job *job, size_t i);
 size_t ms_job_global_count(const ms_job *job);
 /* Appends text to the disassembly when opts.record_ops is set; no-op otherwise. */
 void ms_job_dis(ms_job *job, const char *fmt, ...) MS_PRINTF(2, 3);

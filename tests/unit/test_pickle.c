@@ -318,6 +318,14 @@ static void test_memo(void **state)
 	r = T_SCAN_LIT("\x80\x04Nq\x05K\x07\x94""0h\x01.");
 	EXPECT_OK(r);
 	ms_result_free(r);
+	/* keys either side of the dense array's end (2^20) are both kept, and counted for MEMOIZE */
+	r = T_SCAN_LIT("\x80\x04Nr\xff\xff\x0f\x00""0Kar\x00\x00\x10\x00""0K\x07\x94""0"
+	               "j\xff\xff\x0f\x00""0j\x00\x00\x10\x00""0h\x02.");
+	EXPECT_OK(r);
+	ms_result_free(r);
+	r = T_SCAN_LIT("Nr\xff\xff\x0f\x00""0j\xfe\xff\x0f\x00.");
+	assert_int_equal(t_err(r), MS_ERR_MALFORMED);
+	ms_result_free(r);
 }
 
 static void test_errors(void **state)

@@ -32,7 +32,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DMSCAN_BUILD -fvisibility=hidden \
              -pthread -Iinclude -I. -I$(BUILDDIR) $(WARN) $(PKG_CFLAGS) $(CFLAGS)
-LIBS       = $(PKG_LIBS) -lz -lbz2 -llzma -lpthread -lm
+LIBS       = $(PKG_LIBS) -lcrypto -lz -lbz2 -llzma -lpthread -lm
 SAN_LDFLAGS :=
 ifeq ($(SAN),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -43,9 +43,25 @@ endif
 LIB_SRCS := $(filter-out convert/gpu_%,$(wildcard scanner/*.c formats/*.c convert/*.c))
 ifeq ($(CUDA),1)
 GPU_OBJ  := $(BUILDDIR)/obj/convert/gpu_cuda.o
-LIBS     += -L$(dir $(shell command -v $(NVCC) 2>/dev/null))../lib64 -lcudart_static -ldl -lrt -lstdc++
+CUDA_LIBS := -L$(dir $(shell command -v $(NVCC) 2>/dev/null))../lib64 -lcudart_static -ldl -lrt
+LIBS     += $(CUDA_LIBS) -lstdc++
 else
 GPU_OBJ  := $(BUILDDIR)/obj/convert/gpu_none.o
+endif
+
+# The mscan binary links the static archives Debian ships (libyara and the libmagic and
+# libjansson it needs, libsodium, the compressors, libstdc++ for CUDA): every shared library
+# costs a load and its relocations at each start, which is more than a scan of a small file.
+# libzip and cJSON ship no .a, and libzip.so needs libcrypto.so, so those three stay shared.
+# STATIC_DEPS=0 links everything shared (sanitizer builds do).
+STATIC_DEPS ?= $(if $(filter 1,$(SAN)),0,$(if $(filter /%,$(shell $(CC) -print-file-name=libyara.a)),1,0))
+STATIC_CXX := -static-libgcc -Wl,-Bstatic -lstdc++ -Wl,-Bdynamic
+ifeq ($(STATIC_DEPS),1)
+CLI_LIBS  = -lzip -lcjson -Wl,-Bstatic -lyara -lmagic -ljansson -lsodium -lbz2 -llzma -lz \
+            -Wl,-Bdynamic $(CUDA_LIBS) $(if $(CUDA_LIBS),$(STATIC_CXX)) -lcrypto -ldl -lpthread \
+            -lm $(SAN_LDFLAGS)
+else
+CLI_LIBS  = $(LIBS)
 endif
 LIB_OBJS := $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(LIB_SRCS)) $(BUILDDIR)/obj/rules_data.o \
             $(BUILDDIR)/obj/yara_compiled.o $(GPU_OBJ)
@@ -99,7 +115,7 @@ $(BUILDDIR)/libmscan.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(BUILDDIR)/mscan: $(CLI_OBJS) $(BUILDDIR)/libmscan.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) $(BUILDDIR)/libmscan.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) $(BUILDDIR)/libmscan.a $(CLI_LIBS)
 
 $(BUILDDIR)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILDDIR)/libmscan.a
 	@mkdir -p $(dir $@)

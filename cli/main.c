@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/crypto.h>
 #include <sodium.h>
 #include <yara.h>
 #include <zip.h>
@@ -48,6 +49,11 @@ int main(int argc, char **argv)
 	 * stats /etc/localtime on each call while TZ is unset: 10^4 members cost 10^4 stats. The
 	 * same zone named explicitly is loaded once. */
 	if (!getenv("TZ")) setenv("TZ", ":/etc/localtime", 0);
+	/* libcrypto is here only for libyara's pe and hash modules. Its implicit start-up reads
+	 * openssl.cnf (or whatever OPENSSL_CONF names, which may load engines and providers) and
+	 * registers every error string: a third of a small file's scan, and nothing mscan uses.
+	 * The first initialisation decides, so it is made here, before libyara's. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		usage(stdout);

@@ -1987,9 +1987,11 @@ static ms_err pkl_op_persid(pkl_vm *vm, pv *pid)
 	pv *v = pkl_new(vm, PV_PERSID);
 	if (!v) return vm->err;
 	v->u.persid.pid = pid;
-	char t[256];
-	pv_render(pid, t, sizeof t);
-	pkl_note(vm, "persistent id %s", t);
+	if (vm->dis) {
+		char t[256];
+		pv_render(pid, t, sizeof t);
+		pkl_note(vm, "persistent id %s", t);
+	}
 	if (vm->weights_only) {
 		bool ok = pid->kind == PV_INT ||
 		          (pid->kind == PV_TUPLE && pid->u.seq.n > 0 &&

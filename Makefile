@@ -30,9 +30,12 @@ WARN     += -Werror
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DMSCAN_BUILD -fvisibility=hidden \
+# libzip is opened with dlopen on first use (formats/libzip_api.c), by the soname built against.
+LIBZIP_SONAME := $(shell objdump -p "$$($(CC) -print-file-name=libzip.so)" 2>/dev/null | \
+                   awk '$$1 == "SONAME" {print $$2}')
+ALL_CFLAGS = $(if $(LIBZIP_SONAME),-DMS_LIBZIP_SONAME='"$(LIBZIP_SONAME)"') -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DMSCAN_BUILD -fvisibility=hidden \
              -pthread -Iinclude -I. -I$(BUILDDIR) $(WARN) $(PKG_CFLAGS) $(CFLAGS)
-LIBS       = $(PKG_LIBS) -lcrypto -lz -lbz2 -llzma -lpthread -lm
+LIBS       = $(PKG_LIBS) -lcrypto -lz -lbz2 -llzma -ldl -lpthread -lm
 SAN_LDFLAGS :=
 ifeq ($(SAN),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -52,14 +55,14 @@ endif
 # The mscan binary links the static archives Debian ships (libyara and the libmagic and
 # libjansson it needs, libsodium, the compressors, libstdc++ for CUDA): every shared library
 # costs a load and its relocations at each start, which is more than a scan of a small file.
-# libzip and cJSON ship no .a, and libzip.so needs libcrypto.so, so those three stay shared.
+# cJSON ships no .a and stays shared; libzip (no .a either) is loaded only when needed.
 # STATIC_DEPS=0 links everything shared (sanitizer builds do).
 STATIC_DEPS ?= $(if $(filter 1,$(SAN)),0,$(if $(filter /%,$(shell $(CC) -print-file-name=libyara.a)),1,0))
 STATIC_CXX := -static-libgcc -Wl,-Bstatic -lstdc++ -Wl,-Bdynamic
 ifeq ($(STATIC_DEPS),1)
-CLI_LIBS  = -lzip -lcjson -Wl,-Bstatic -lyara -lmagic -ljansson -lsodium -lbz2 -llzma -lz \
-            -Wl,-Bdynamic $(CUDA_LIBS) $(if $(CUDA_LIBS),$(STATIC_CXX)) -lcrypto -ldl -lpthread \
-            -lm $(SAN_LDFLAGS)
+CLI_LIBS  = -lcjson -Wl,-Bstatic -lyara -lmagic -ljansson -lcrypto -lsodium -lbz2 -llzma -lz \
+            -Wl,-Bdynamic $(CUDA_LIBS) $(if $(CUDA_LIBS),$(STATIC_CXX)) -ldl -lpthread -lm \
+            $(SAN_LDFLAGS)
 else
 CLI_LIBS  = $(LIBS)
 endif

@@ -35,7 +35,7 @@ static void usage(FILE *f)
 static void version(void)
 {
 	printf("mscan %s (libyara %d.%d.%d, libzip %s, cJSON %s, libsodium %s)\n", MSCAN_VERSION,
-	       YR_MAJOR_VERSION, YR_MINOR_VERSION, YR_MICRO_VERSION, zip_libzip_version(),
+	       YR_MAJOR_VERSION, YR_MINOR_VERSION, YR_MICRO_VERSION, LIBZIP_VERSION,
 	       cJSON_Version(), sodium_version_string());
 }
 

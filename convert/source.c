@@ -21,8 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <zip.h>
 
+#include "formats/libzip_api.h"
 #include "scanner/arena_private.h"
 #include "conv_private.h"
 #include "scanner/bytes.h"
@@ -230,26 +230,26 @@ static const src_cd *src_zip_find(const src_zip *z, const char *name)
 	return NULL;
 }
 
-static ms_err src_zip_member(zip_t *za, const char *name, size_t max, uint8_t **out, size_t *len,
-                             char *msg, size_t msglen)
+static ms_err src_zip_member(const ms_zipapi *lz, zip_t *za, const char *name, size_t max,
+                             uint8_t **out, size_t *len, char *msg, size_t msglen)
 {
 	*out = NULL;
 	zip_stat_t st;
-	if (zip_stat(za, name, ZIP_FL_ENC_RAW, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
+	if (lz->zip_stat(za, name, ZIP_FL_ENC_RAW, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
 		return cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: cannot stat %s", name);
 	if (st.size > max)
 		return cv_fail(msg, msglen, MS_ERR_LIMIT, "zip: %s is %llu bytes (limit %zu)", name,
 		               (unsigned long long)st.size, max);
 	uint8_t *b = malloc(st.size ? (size_t)st.size : 1);
 	if (!b) return MS_ERR_NOMEM;
-	zip_file_t *f = zip_fopen(za, name, ZIP_FL_ENC_RAW);
-	if (!f || zip_fread(f, b, st.size) != (zip_int64_t)st.size) {
-		if (f) zip_fclose(f);
+	zip_file_t *f = lz->zip_fopen(za, name, ZIP_FL_ENC_RAW);
+	if (!f || lz->zip_fread(f, b, st.size) != (zip_int64_t)st.size) {
+		if (f) lz->zip_fclose(f);
 		free(b);
 		return cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: cannot read %s: %s", name,
-		               zip_strerror(za));
+		               lz->zip_strerror(za));
 	}
-	zip_fclose(f);
+	lz->zip_fclose(f);
 	*out = b;
 	*len = (size_t)st.size;
 	return MS_OK;
@@ -260,17 +260,24 @@ static ms_err src_open_zip(cv_source *s, const cv_src_opts *o, char *msg, size_t
 	int zerr = 0;
 	src_zip z = {0};
 	zip_t *za = NULL;
+	const ms_zipapi *lz = NULL;
+	char why[256];
 	uint8_t *pkl = NULL, *bo = NULL;
 	size_t pkllen = 0, bolen = 0;
 	src_pkl k;
 	ms_err rc = src_pkl_init(&k);
 	if (rc != MS_OK) goto out;
-	za = zip_open(s->path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+	lz = ms_zipapi_get(why, sizeof why);
+	if (!lz) {
+		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "zip: %s", why);
+		goto out;
+	}
+	za = lz->zip_open(s->path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
 	if (!za) {
 		zip_error_t ze;
-		zip_error_init_with_code(&ze, zerr);
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: %s", zip_error_strerror(&ze));
-		zip_error_fini(&ze);
+		lz->zip_error_init_with_code(&ze, zerr);
+		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: %s", lz->zip_error_strerror(&ze));
+		lz->zip_error_fini(&ze);
 		goto out;
 	}
 	if ((rc = src_read_cd(s->fd, s->size, &z, msg, msglen)) != MS_OK) goto out;
@@ -301,10 +308,10 @@ static ms_err src_open_zip(cv_source *s, const cv_src_opts *o, char *msg, size_t
 		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "zip: no data.pkl; not a PyTorch checkpoint");
 		goto out;
 	}
-	if ((rc = src_zip_member(za, name, SRC_MAX_PKL, &pkl, &pkllen, msg, msglen)) != MS_OK) goto out;
+	if ((rc = src_zip_member(lz, za, name, SRC_MAX_PKL, &pkl, &pkllen, msg, msglen)) != MS_OK) goto out;
 	snprintf(name, sizeof name, "%.*s/byteorder", (int)pl, z.e[0].name);
 	if (src_zip_find(&z, name)) {
-		if ((rc = src_zip_member(za, name, 16, &bo, &bolen, msg, msglen)) != MS_OK) goto out;
+		if ((rc = src_zip_member(lz, za, name, 16, &bo, &bolen, msg, msglen)) != MS_OK) goto out;
 		if (bolen == 6 && memcmp(bo, "little", 6) == 0) s->big_endian = false;
 		else if (bolen == 3 && memcmp(bo, "big", 3) == 0) s->big_endian = true;
 		else {
@@ -358,7 +365,7 @@ static ms_err src_open_zip(cv_source *s, const cv_src_opts *o, char *msg, size_t
 	}
 	s->format = "torchzip";
 out:
-	if (za) zip_discard(za);
+	if (za) lz->zip_discard(za);
 	src_zip_free(&z);
 	free(pkl);
 	free(bo);

@@ -16,17 +16,18 @@
  * (offsets shifted by EOCD position - CD size - CD offset). Everything a loader tolerates is
  * a finding and the member is still read: local headers that disagree with the central
  * directory, odd flag bits, bad CRCs, prepended data. libzip (ZIP_RDONLY | ZIP_CHECKCONS) is
- * asked first as an oracle; when it refuses an archive the loaders accept, that is a finding,
- * and the members are read by this engine anyway (a scanner stricter than the loader is a
- * bypass). Tensor records are never read: only their sizes are used.
+ * asked as an oracle about an archive this walk found irregular; when it refuses one the
+ * loaders accept, that is a finding, and the members are read by this engine anyway (a
+ * scanner stricter than the loader is a bypass). Tensor records are never read: only their
+ * sizes are used.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <zip.h>
 #include <zlib.h>
 
 #include "../scanner/bytes.h"
 #include "../scanner/limits.h"
+#include "libzip_api.h"
 #include "zip_private.h"
 
 #define ZIP_LFH_SIG "PK\x03\x04"
@@ -234,28 +235,30 @@ static int zip_cmp_name(const void *a, const void *b)
 /* libzip as an oracle: an archive it refuses but the loaders read is an anomaly. */
 static void zip_libzip_check(ms_job *job, const ms_src *src, size_t n)
 {
+	const ms_zipapi *lz = ms_zipapi_get(NULL, 0);
+	if (!lz) return; /* a second opinion about an archive already reported irregular */
 	zip_error_t ze;
-	zip_error_init(&ze);
-	zip_source_t *zs = zip_source_buffer_create(src->data, src->len, 0, &ze);
+	lz->zip_error_init(&ze);
+	zip_source_t *zs = lz->zip_source_buffer_create(src->data, src->len, 0, &ze);
 	if (!zs) {
-		zip_error_fini(&ze);
+		lz->zip_error_fini(&ze);
 		return;
 	}
-	zip_t *za = zip_open_from_source(zs, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+	zip_t *za = lz->zip_open_from_source(zs, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
 	if (!za) {
 		ms_job_finding(job, src, 0, "MS-ZIP-INCONSISTENT", MS_SEV_MEDIUM, NULL, NULL,
 		               "libzip refuses the archive (%s); its members were read from the "
-		               "central directory as the loaders do", zip_error_strerror(&ze));
-		zip_source_free(zs);
+		               "central directory as the loaders do", lz->zip_error_strerror(&ze));
+		lz->zip_source_free(zs);
 	} else {
-		zip_int64_t k = zip_get_num_entries(za, 0);
+		zip_int64_t k = lz->zip_get_num_entries(za, 0);
 		if (k >= 0 && (uint64_t)k != n)
 			ms_job_finding(job, src, 0, "MS-ZIP-HEADER-MISMATCH", MS_SEV_MEDIUM, NULL, NULL,
 			               "libzip sees %lld members, the central directory walk %zu",
 			               (long long)k, n);
-		zip_discard(za);
+		lz->zip_discard(za);
 	}
-	zip_error_fini(&ze);
+	lz->zip_error_fini(&ze);
 }
 
 /* Reads the members of directory d into z. second: another reading of an archive already

@@ -20,6 +20,9 @@
 #include "yara_private.h"
 
 #define CTX_STRINGS_CAP ((size_t)256 << 20)
+#ifndef SCAN_READ_MAX
+#define SCAN_READ_MAX ((size_t)64 << 10) /* files up to this size are read, not mapped */
+#endif
 
 ms_err ms_ctx_new(const ms_scan_opts *opts, ms_ctx **out)
 {
@@ -82,10 +85,12 @@ static ms_result *res_new(const char *path)
 }
 
 /* format: the reader to use whatever the bids say (fuzz targets), NULL to recognise. */
+/* mapped: buf is the file's mapping (see ms_job.mapped). */
 static void scan_src(const ms_ctx *ctx, ms_result *r, const uint8_t *buf, size_t len,
-                     const char *format)
+                     const char *format, bool mapped)
 {
-	ms_job job = {.ctx = ctx, .res = r, .arena = r->strings};
+	ms_job job = {.ctx = ctx, .res = r, .arena = r->strings, .mapped = mapped ? buf : NULL,
+	              .mapped_len = mapped ? len : 0};
 	ms_src src = {.data = buf, .len = len, .member = "", .file_off = 0, .depth = 0};
 	if (format) ms_job_scan_as(&job, &src, format);
 	else ms_job_scan_blob(&job, &src);
@@ -96,7 +101,7 @@ ms_err ms_scan_buffer_as(const ms_ctx *ctx, const char *format, const uint8_t *b
 {
 	ms_result *r = res_new(format);
 	if (!r) return MS_ERR_NOMEM;
-	scan_src(ctx, r, buf, len, format);
+	scan_src(ctx, r, buf, len, format, false);
 	*out = r;
 	return MS_OK;
 }
@@ -106,7 +111,7 @@ ms_err ms_scan_buffer(const ms_ctx *ctx, const char *name, const uint8_t *buf, s
 {
 	ms_result *r = res_new(name);
 	if (!r) return MS_ERR_NOMEM;
-	scan_src(ctx, r, buf, len, NULL);
+	scan_src(ctx, r, buf, len, NULL, false);
 	*out = r;
 	return MS_OK;
 }
@@ -148,7 +153,7 @@ static void scan_mapped(const ms_ctx *ctx, ms_result *r, const uint8_t *map, siz
 	pthread_once(&scan_bus_once, scan_bus_install);
 	if (sigsetjmp(jb, 1) == 0) {
 		scan_bus_jmp = &jb;
-		scan_src(ctx, r, map, len, NULL);
+		scan_src(ctx, r, map, len, NULL, true);
 	} else {
 		/* Findings made before the fault stay; the file is not reported clean. */
 		r->error = MS_OK;
@@ -157,6 +162,26 @@ static void scan_mapped(const ms_ctx *ctx, ms_result *r, const uint8_t *map, siz
 		res_fail(r, MS_ERR_IO, "file changed size while being scanned");
 	}
 	scan_bus_jmp = NULL;
+}
+
+static void scan_read(const ms_ctx *ctx, ms_result *r, int fd, size_t len)
+{
+	uint8_t *buf = malloc(len);
+	if (!buf) {
+		res_fail(r, MS_ERR_NOMEM, "no memory to read the file");
+		return;
+	}
+	size_t got = 0;
+	ssize_t k = 1;
+	while (got < len && k > 0) {
+		k = pread(fd, buf + got, len - got, (off_t)got);
+		if (k > 0) got += (size_t)k;
+		else if (k < 0 && errno == EINTR) k = 1;
+	}
+	if (k < 0) res_fail(r, MS_ERR_IO, strerror(errno));
+	else if (got < len) res_fail(r, MS_ERR_IO, "file changed size while being scanned");
+	else scan_src(ctx, r, buf, len, NULL, false);
+	free(buf);
 }
 
 ms_err ms_scan_file(const ms_ctx *ctx, const char *path, ms_result **out)
@@ -186,6 +211,13 @@ ms_err ms_scan_file(const ms_ctx *ctx, const char *path, ms_result **out)
 		close(fd);
 		r->format = "empty";
 		res_fail(r, MS_ERR_TRUNCATED, "empty file");
+		return MS_OK;
+	}
+	/* A small file is read: one system call, where a mapping costs mmap, a fault per page,
+	 * munmap and a TLB flush, more than scanning it. */
+	if (len <= SCAN_READ_MAX) {
+		scan_read(ctx, r, fd, len);
+		close(fd);
 		return MS_OK;
 	}
 	/* Mapped, not read: tensor payloads are never touched unless a reader asks for them. */

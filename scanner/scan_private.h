@@ -56,6 +56,8 @@ struct ms_job {
 	struct ms_arena *arena;    /* strings for findings and members; freed with the result */
 	uint64_t inflated_total;   /* decompressed bytes so far (MS_MAX_INFLATE_TOTAL) */
 	ms_severity floor;         /* findings below it are dropped (speculative readings) */
+	const uint8_t *mapped;     /* the file's mapping, which faults if the file shrinks; */
+	size_t mapped_len;         /* NULL when the file was read into memory */
 };
 
 /* Records a finding. member/offset come from src (src may be NULL for file-level findings);

@@ -511,6 +511,11 @@ ms_err ms_yara_scan(const ms_yara *y, ms_job *job, const ms_src *src, const char
 	if (!sc) return ms_job_error(job, src, 0, MS_ERR_NOMEM, "no memory for a YARA scanner");
 	yg_scan s = {.job = job, .src = src, .kind = kind ? kind : "data", .rc = MS_OK};
 	yr_scanner_set_callback(sc, yg_scan_cb, &s);
+	/* YARA's try/catch (a SIGBUS/SIGSEGV handler set and reset around every scan) guards
+	 * against a mapped file shrinking; memory this process owns cannot, so it is skipped. */
+	uintptr_t at = (uintptr_t)src->data, map = (uintptr_t)job->mapped;
+	bool in_map = job->mapped && at >= map && at - map < job->mapped_len;
+	yr_scanner_set_flags(sc, in_map ? 0 : SCAN_FLAGS_NO_TRYCATCH);
 	int yrc = ERROR_SUCCESS;
 	if (yr_scanner_define_string_variable(sc, "kind", s.kind) != ERROR_SUCCESS ||
 	    yr_scanner_define_string_variable(sc, "member", src->member ? src->member : "") !=

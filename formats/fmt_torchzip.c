@@ -17,6 +17,7 @@
  * name ends in "pkl" is scanned as a pickle; records outside data/ are examined by content;
  * data.pkl's storage references are checked against the data/ records.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,8 +48,8 @@ static unsigned tz_bid(const uint8_t *p, size_t len)
 typedef struct tz_walk {
 	tz_storage *s;
 	size_t n, cap;
-	const pv **seen;  /* open-addressing set of visited values */
-	size_t seen_cap, seen_n, visits;
+	uint32_t mark;    /* this walk's number, left in pv.walk_mark of what it visited */
+	size_t visits;
 	bool overflow;
 } tz_walk;
 
@@ -72,32 +73,15 @@ unsigned tz_elem_size(const pv *cls)
 	return 0;
 }
 
-static bool tz_visit(tz_walk *w, const pv *v)
+/* Each walk has its own number, so values marked by an earlier walk of the same stream
+ * count as unvisited. Shared scalars are never marked (tz_holds_values). */
+static atomic_uint tz_walks;
+
+/* True the first time the walk reaches v. */
+static bool tz_visit(tz_walk *w, pv *v)
 {
-	if (w->seen_n * 2 >= w->seen_cap) {
-		size_t nc = w->seen_cap ? w->seen_cap * 2 : 1024;
-		const pv **ns = calloc(nc, sizeof *ns);
-		if (!ns) {
-			w->overflow = true;
-			return false;
-		}
-		for (size_t i = 0; i < w->seen_cap; i++) {
-			if (!w->seen[i]) continue;
-			size_t h = ((uintptr_t)w->seen[i] >> 4) & (nc - 1);
-			while (ns[h]) h = (h + 1) & (nc - 1);
-			ns[h] = w->seen[i];
-		}
-		free(w->seen);
-		w->seen = ns;
-		w->seen_cap = nc;
-	}
-	size_t h = ((uintptr_t)v >> 4) & (w->seen_cap - 1);
-	while (w->seen[h]) {
-		if (w->seen[h] == v) return false;
-		h = (h + 1) & (w->seen_cap - 1);
-	}
-	w->seen[h] = v;
-	w->seen_n++;
+	if (v->walk_mark == w->mark) return false;
+	v->walk_mark = w->mark;
 	return true;
 }
 
@@ -172,20 +156,32 @@ tz_storage *tz_find_storage(tz_storage *s, size_t n, const uint8_t *key, size_t 
 }
 
 /* Iterative walk over the value graph (explicit stack: depth is attacker-controlled). */
+/* Kinds with values inside; the rest (scalars, globals) need not be marked as seen. */
+static bool tz_holds_values(pv_kind k)
+{
+	switch (k) {
+	case PV_TUPLE: case PV_LIST: case PV_DICT: case PV_SET: case PV_FROZENSET: case PV_OBJ:
+	case PV_PERSID:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void tz_collect(tz_walk *w, pv *const *roots, size_t nroots)
 {
 	size_t cap = 1024, n = 0;
-	const pv **st = malloc(cap * sizeof *st);
+	pv **st = malloc(cap * sizeof *st);
 	if (!st) {
 		w->overflow = true;
 		return;
 	}
 #define TZ_PUSH(x)                                                                     \
 	do {                                                                           \
-		const pv *x_ = (x);                                                    \
+		pv *x_ = (x);                                                    \
 		if (x_ && !w->overflow) {                                              \
 			if (n == cap) {                                                \
-				const pv **ns_ = realloc(st, cap * 2 * sizeof *st);    \
+				pv **ns_ = realloc(st, cap * 2 * sizeof *st);    \
 				if (!ns_) { w->overflow = true; break; }               \
 				st = ns_;                                              \
 				cap *= 2;                                              \
@@ -195,12 +191,12 @@ static void tz_collect(tz_walk *w, pv *const *roots, size_t nroots)
 	} while (0)
 	for (size_t i = 0; i < nroots; i++) TZ_PUSH(roots[i]);
 	while (n && !w->overflow) {
-		const pv *v = st[--n];
+		pv *v = st[--n];
 		if (++w->visits > TZ_MAX_WALK) {
 			w->overflow = true;
 			break;
 		}
-		if (!tz_visit(w, v)) continue;
+		if (!tz_holds_values(v->kind) || !tz_visit(w, v)) continue;
 		switch (v->kind) {
 		case PV_TUPLE: case PV_LIST: case PV_DICT: case PV_SET: case PV_FROZENSET:
 			for (size_t i = 0; i < v->u.seq.n; i++) TZ_PUSH(v->u.seq.v[i]);
@@ -228,8 +224,10 @@ bool tz_collect_storages(pv *const *roots, size_t nroots, tz_storage **out, size
 {
 	tz_walk w;
 	memset(&w, 0, sizeof w);
+	do
+		w.mark = atomic_fetch_add(&tz_walks, 1) + 1;
+	while (w.mark == 0); /* 0 is "never visited"; skipped when the counter wraps */
 	tz_collect(&w, roots, nroots);
-	free(w.seen);
 	if (w.overflow) {
 		free(w.s);
 		*out = NULL;

@@ -54,6 +54,7 @@ typedef struct pv_vec {
 
 struct pv {
 	pv_kind kind;
+	uint32_t walk_mark;      /* a graph walk's number once it has been here (0: never) */
 	uint64_t off;            /* stream offset of the opcode that made it */
 	union {
 		int64_t i;

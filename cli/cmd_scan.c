@@ -3,6 +3,7 @@
 /* `mscan scan` and `mscan dis`. */
 #include <getopt.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "walk.h"
 
 #define SCAN_MAX_JOBS 256
+#define SCAN_DEFAULT_JOBS_MAX 8 /* more threads than this gain little on small files */
 #define SCAN_MAX_GLOBS 256
 
 static const char scan_usage[] =
@@ -30,7 +32,8 @@ static const char scan_usage[] =
 	"      --rules PATH              extra YARA rules (file or folder; repeatable)\n"
 	"      --no-yara                 do not run YARA rules\n"
 	"      --yara-all-bytes          also run YARA over tensor payloads\n"
-	"  -j, --jobs N                  scan N files in parallel (default 1)\n"
+	"  -j, --jobs N                  scan N files in parallel (default: the CPUs mscan may\n"
+	"                                run on, at most 8)\n"
 	"      --include GLOB            in folders, only scan files matching GLOB (repeatable)\n"
 	"      --exclude GLOB            in folders, skip files and folders matching GLOB\n"
 	"  -q, --quiet                   findings and errors only\n"
@@ -67,6 +70,15 @@ typedef struct scan_pool {
 	atomic_size_t next, done;
 	atomic_int nomem;
 } scan_pool;
+
+/* The CPUs this process may run on (its affinity mask), at most SCAN_DEFAULT_JOBS_MAX. */
+static unsigned scan_default_jobs(void)
+{
+	cpu_set_t set;
+	int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+	if (n < 1) n = 1;
+	return n > SCAN_DEFAULT_JOBS_MAX ? SCAN_DEFAULT_JOBS_MAX : (unsigned)n;
+}
 
 static void *scan_worker(void *arg)
 {
@@ -125,7 +137,7 @@ static int scan_parse(int argc, char **argv, scan_cfg *c)
 	};
 	int seen_fmt = 0, seen_fail = 0, ch;
 	c->report.fail_on = MS_SEV_HIGH;
-	c->jobs = 1;
+	c->jobs = scan_default_jobs();
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "f:ho:j:qv", longopts, NULL)) != -1) {
 		switch (ch) {

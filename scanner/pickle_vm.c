@@ -976,11 +976,14 @@ static void pkl_wo(pkl_vm *vm, const char *fmt, ...)
 
 /* The policy verdict: mapped names, plus the raw names and Python 2 module renames for the
  * deny check only (so `__builtin__ eval` stays critical even under protocol 3+). */
-static int pkl_verdict(pkl_vm *vm, const char *m, const char *n, const char *fm, const char *fn)
+/* v: the verdict on the names in force (fm, fn); also denied when the raw or the renamed
+ * names are. */
+static int pkl_verdict(pkl_vm *vm, const char *m, const char *n, const char *fm, const char *fn,
+                       int v)
 {
-	int v = (int)ms_policy_check(vm->policy, fm, fn);
 	if (v == MS_VERDICT_DENY) return v;
-	if (ms_policy_check(vm->policy, m, n) == MS_VERDICT_DENY) return MS_VERDICT_DENY;
+	if ((m != fm || n != fn) && ms_policy_check(vm->policy, m, n) == MS_VERDICT_DENY)
+		return MS_VERDICT_DENY;
 	const char *cm, *cn;
 	if (ms_policy_compat_map(vm->policy, m, n, &cm, &cn) &&
 	    ms_policy_check(vm->policy, cm, cn) == MS_VERDICT_DENY)
@@ -1022,7 +1025,8 @@ static pv *pkl_global(pkl_vm *vm, const uint8_t *m, size_t mlen, const uint8_t *
 	g->u.g.name = name;
 	g->u.g.fq_module = fm;
 	g->u.g.fq_name = fn;
-	g->u.g.verdict = pkl_verdict(vm, mod, name, fm, fn);
+	int v_fq = (int)ms_policy_check(vm->policy, fm, fn);
+	g->u.g.verdict = pkl_verdict(vm, mod, name, fm, fn, v_fq);
 	g->u.g.use = MS_USE_REFERENCED;
 	size_t before = ms_job_global_count(vm->job);
 	g->u.g.global_idx = SIZE_MAX;
@@ -1049,7 +1053,8 @@ static pv *pkl_global(pkl_vm *vm, const uint8_t *m, size_t mlen, const uint8_t *
 		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-GLOBAL-DENY", MS_SEV_CRITICAL, fm, fn,
 		               "%s references denylisted %s.%s%s", opname, fm, fn,
 		               strcmp(fm, mod) || strcmp(fn, name) ? " (after Python 2 rename)" : "");
-	if (!ms_policy_weights_only_allowed(vm->policy, fm, fn))
+	if (vm->weights_only &&
+	    !(v_fq == MS_VERDICT_ALLOW && ms_policy_weights_only_listed(vm->policy, fm, fn)))
 		pkl_wo(vm, "global %s.%s is not in its allowlist", fm, fn);
 	pkl_note(vm, "%s.%s [%s]%s", fm, fn, pkl_verdict_name(g->u.g.verdict),
 	         fm != mod || fn != name ? " (renamed from Python 2)" : "");

@@ -162,9 +162,22 @@ static bool pol_each_line(ms_policy *p, const char *file, pol_line_fn fn)
 	return true;
 }
 
+/* buf = m, sep, n; false when that does not fit in len. Every global's checks build several
+ * of these, so no snprintf. */
+static bool pol_join(char *buf, size_t len, const char *m, char sep, const char *n)
+{
+	size_t a = strlen(m), b = strlen(n);
+	if (a >= len || b >= len - a - 1) return false;
+	memcpy(buf, m, a);
+	buf[a] = sep;
+	memcpy(buf + a + 1, n, b + 1);
+	return true;
+}
+
+/* "module\nname", the key of the allow and compat maps. */
 static bool pol_key(char *buf, size_t len, const char *m, const char *n)
 {
-	return (size_t)snprintf(buf, len, "%s\n%s", m, n) < len;
+	return pol_join(buf, len, m, '\n', n);
 }
 
 static bool pol_allow_line(ms_policy *p, char **tok, size_t ntok)
@@ -179,7 +192,7 @@ static bool pol_deny_add(pol_map *deny, pol_map *names, const char *m, const cha
 	if (strcmp(m, "*") == 0) return pol_put(names, n, NULL);
 	if (strcmp(n, "*") == 0) return pol_put(deny, m, NULL);
 	char path[POL_LINE * 2];
-	if ((size_t)snprintf(path, sizeof path, "%s.%s", m, n) >= sizeof path) return true;
+	if (!pol_join(path, sizeof path, m, '.', n)) return true;
 	return pol_put(deny, path, NULL);
 }
 
@@ -188,8 +201,7 @@ static bool pol_deny_line(ms_policy *p, char **tok, size_t ntok)
 	if (ntok < 2) return true;
 	if (tok[0][0] == '!') {
 		char path[POL_LINE * 2];
-		if ((size_t)snprintf(path, sizeof path, "%s.%s", tok[0] + 1, tok[1]) >= sizeof path)
-			return true;
+		if (!pol_join(path, sizeof path, tok[0] + 1, '.', tok[1])) return true;
 		return pol_put(&p->exempt, path, NULL);
 	}
 	return pol_deny_add(&p->deny, &p->names, tok[0], tok[1]);
@@ -287,7 +299,7 @@ static bool pol_denied(const ms_policy *p, const char *module, const char *name,
 	if (pp.too_many) return true; /* nobody names a real object with 64 components */
 	if (p->exempt.n) {
 		char full[4096];
-		if ((size_t)snprintf(full, sizeof full, "%s.%s", module, name) < sizeof full &&
+		if (pol_join(full, sizeof full, module, '.', name) &&
 		    pol_find(&p->exempt, full, strlen(full), NULL))
 			return false;
 	}
@@ -313,13 +325,18 @@ ms_verdict ms_policy_check(const ms_policy *p, const char *module, const char *n
 	return MS_VERDICT_UNKNOWN;
 }
 
-bool ms_policy_weights_only_allowed(const ms_policy *p, const char *module, const char *name)
+bool ms_policy_weights_only_listed(const ms_policy *p, const char *module, const char *name)
 {
 	const char *v = NULL;
 	char key[POL_LINE * 2];
 	if (!p || !pol_key(key, sizeof key, module, name)) return false;
-	if (!pol_find(&p->allow, key, strlen(key), &v)) return false;
-	return v != NULL && ms_policy_check(p, module, name) == MS_VERDICT_ALLOW;
+	return pol_find(&p->allow, key, strlen(key), &v) && v != NULL;
+}
+
+bool ms_policy_weights_only_allowed(const ms_policy *p, const char *module, const char *name)
+{
+	return ms_policy_weights_only_listed(p, module, name) &&
+	       ms_policy_check(p, module, name) == MS_VERDICT_ALLOW;
 }
 
 int ms_policy_severity_override(const ms_policy *p, const char *rule_id)

@@ -32,6 +32,8 @@ ms_verdict ms_policy_check(const ms_policy *p, const char *module, const char *n
  * marked "wo", plus --policy allow entries, which mirror torch.serialization.add_safe_globals).
  * Takes names after _compat_pickle mapping. */
 bool ms_policy_weights_only_allowed(const ms_policy *p, const char *module, const char *name);
+/* The first half of that: the global is listed for weights_only (its verdict not looked at). */
+bool ms_policy_weights_only_listed(const ms_policy *p, const char *module, const char *name);
 /* Severity override from a --policy file for rule_id, or -1. */
 int ms_policy_severity_override(const ms_policy *p, const char *rule_id);
 /* _compat_pickle renames (Python 2 names, applied when the protocol in force is < 3).

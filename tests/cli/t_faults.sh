@@ -47,6 +47,26 @@ wait
 case $rc in 0|2) ok ;; *) fail "vanishing files: exit $rc"; tail -3 vanish.out >&2 ;; esac
 grep -q '^scanned [0-9]* files' vanish.out && ok || fail "vanishing files: no summary line"
 
+# libzip is opened on first use (formats/libzip_api.c). A libzip without its functions, found
+# first on the library path, makes convert fail with the reason and exit 2; scans go on, and
+# an irregular archive is still reported (libzip only adds its opinion there).
+soname=$(objdump -p "$(cc -print-file-name=libzip.so)" 2>/dev/null | awk '$1 == "SONAME" {print $2}')
+mkdir fakezip
+echo 'int mscan_test_not_libzip;' >fakezip/f.c
+if [ -n "$soname" ] && cc -shared -fPIC -o "fakezip/$soname" fakezip/f.c; then
+	expect_exit 2 env LD_LIBRARY_PATH="$TMP/fakezip" "$MSCAN" convert "$C/benign/fmt_torch_zip.pt" \
+		-o fake.safetensors
+	expect_grep "$soname has no zip_" last.err
+	[ -e fake.safetensors ] && fail "convert left an output behind" || ok
+	expect_exit 0 env LD_LIBRARY_PATH="$TMP/fakezip" "$MSCAN" scan "$C/benign/fmt_torch_zip.pt"
+	expect_exit 1 env LD_LIBRARY_PATH="$TMP/fakezip" "$MSCAN" scan \
+		"$C/malicious/fmt_torch_zip_header_mismatch.pt"
+	expect_grep 'MS-ZIP-HEADER-MISMATCH' last.out
+	expect_exit 0 "$MSCAN" convert "$C/benign/fmt_torch_zip.pt" -o real.safetensors
+else
+	fail "could not build a stand-in libzip ($soname)"
+fi
+
 # Devices and FIFOs are not read (a read of /dev/zero never ends).
 mkfifo fifo.pkl
 for f in /dev/zero /dev/null fifo.pkl; do

@@ -68,6 +68,7 @@ struct pv {
 			bool unresolved;                     /* STACK_GLOBAL operands not constants */
 			int verdict;                         /* ms_verdict of the policy */
 			int use;                             /* highest ms_global_use seen so far */
+			unsigned roles;                      /* pickle_vm.c tables naming it (bits) */
 		} g;
 		struct {
 			pv *callable;  /* PV_GLOBAL normally; anything for hostile streams */

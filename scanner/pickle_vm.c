@@ -1011,6 +1011,10 @@ static bool pkl_look_new(pkl_vm *vm, const char *mod, const char *name)
 	}
 }
 
+#define PKL_ROLE_TYPE_ONLY (1u << 31) /* pkl_type_only names it */
+#define PKL_ROLE_CODECS (1u << 30)    /* codecs.encode/decode (pkl_codecs) */
+static unsigned pkl_global_roles(const char *fq_module, const char *fq_name);
+
 static pv *pkl_global(pkl_vm *vm, const uint8_t *m, size_t mlen, const uint8_t *n, size_t nlen,
                       const char *opname)
 {
@@ -1025,6 +1029,7 @@ static pv *pkl_global(pkl_vm *vm, const uint8_t *m, size_t mlen, const uint8_t *
 	g->u.g.name = name;
 	g->u.g.fq_module = fm;
 	g->u.g.fq_name = fn;
+	g->u.g.roles = pkl_global_roles(fm, fn);
 	int v_fq = (int)ms_policy_check(vm->policy, fm, fn);
 	g->u.g.verdict = pkl_verdict(vm, mod, name, fm, fn, v_fq);
 	g->u.g.use = MS_USE_REFERENCED;
@@ -1161,9 +1166,7 @@ static bool pkl_str_is(const pv *v, const char *s)
 /* _codecs.encode / codecs.decode with constant arguments: what the call would produce. */
 static void pkl_codecs(pkl_vm *vm, const pv *callable, const pv *args)
 {
-	if (!callable || callable->kind != PV_GLOBAL || callable->u.g.unresolved) return;
-	const char *m = callable->u.g.fq_module, *n = callable->u.g.fq_name;
-	if ((strcmp(m, "_codecs") && strcmp(m, "codecs")) || (strcmp(n, "encode") && strcmp(n, "decode")))
+	if (!callable || callable->kind != PV_GLOBAL || !(callable->u.g.roles & PKL_ROLE_CODECS))
 		return;
 	if (!args || args->kind != PV_TUPLE || args->u.seq.n < 1) return;
 	const pv *x = args->u.seq.v[0], *enc = args->u.seq.n > 1 ? args->u.seq.v[1] : NULL;
@@ -1246,6 +1249,25 @@ static const struct { const char *module, *name; } pkl_type_only[] = {
 	{"numpy", "ndarray"},
 };
 
+/* pv.u.g.roles, found once per GLOBAL opcode (comparing names at every call cost more than
+ * the call): bit k set when pkl_calls_arg[k] names the global, PKL_ROLE_* above. */
+_Static_assert(sizeof pkl_calls_arg / sizeof pkl_calls_arg[0] < 30, "pkl_calls_arg: too many");
+
+static unsigned pkl_global_roles(const char *fq_module, const char *fq_name)
+{
+	unsigned roles = 0;
+	for (size_t k = 0; k < sizeof pkl_calls_arg / sizeof pkl_calls_arg[0]; k++)
+		if (!strcmp(fq_module, pkl_calls_arg[k].module) && !strcmp(fq_name, pkl_calls_arg[k].name))
+			roles |= 1u << k;
+	for (size_t k = 0; k < sizeof pkl_type_only / sizeof pkl_type_only[0]; k++)
+		if (!strcmp(fq_module, pkl_type_only[k].module) && !strcmp(fq_name, pkl_type_only[k].name))
+			roles |= PKL_ROLE_TYPE_ONLY;
+	if ((!strcmp(fq_module, "_codecs") || !strcmp(fq_module, "codecs")) &&
+	    (!strcmp(fq_name, "encode") || !strcmp(fq_name, "decode")))
+		roles |= PKL_ROLE_CODECS;
+	return roles;
+}
+
 static void pkl_inner_call(pkl_vm *vm, const pv *outer, const pv *args, unsigned depth);
 
 /* fn is called (or instantiated) with args by the allowlisted function via. */
@@ -1302,8 +1324,9 @@ static void pkl_hooks(pkl_vm *vm, const char *via, const pv *d, unsigned depth)
 static void pkl_inner_call(pkl_vm *vm, const pv *outer, const pv *args, unsigned depth)
 {
 	if (depth >= PKL_MAX_CALLS_ARG_DEPTH || !args || args->kind != PV_TUPLE) return;
+	if (!outer || outer->kind != PV_GLOBAL || outer->u.g.unresolved) return;
 	for (size_t k = 0; k < sizeof pkl_calls_arg / sizeof pkl_calls_arg[0]; k++) {
-		if (!pv_is_global(outer, pkl_calls_arg[k].module, pkl_calls_arg[k].name)) continue;
+		if (!(outer->u.g.roles & (1u << k))) continue;
 		if (args->u.seq.n <= pkl_calls_arg[k].fn) continue;
 		pv *fn = args->u.seq.v[pkl_calls_arg[k].fn];
 		const char *via = pkl_calls_arg[k].name;
@@ -1330,6 +1353,7 @@ static void pkl_type_only_call(pkl_vm *vm, const pv *callable, const pv *args, c
                                char *text, size_t textlen)
 {
 	if (!args || args->kind != PV_TUPLE || args->u.seq.n == 0) return;
+	if (callable->kind != PV_GLOBAL || !(callable->u.g.roles & PKL_ROLE_TYPE_ONLY)) return;
 	for (size_t k = 0; k < sizeof pkl_type_only / sizeof pkl_type_only[0]; k++)
 		if (pv_is_global(callable, pkl_type_only[k].module, pkl_type_only[k].name))
 			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-TYPE-ONLY", MS_SEV_HIGH,
@@ -1351,13 +1375,15 @@ static ms_err pkl_call(pkl_vm *vm, pv *callable, pv *args, pv *kwargs, pv_how ho
 	o->u.obj.args = args;
 	o->u.obj.kwargs = kwargs;
 	o->u.obj.how = how;
-	char text[MS_MAX_PKL_ARG_TEXT] = "";
+	char text[MS_MAX_PKL_ARG_TEXT];
+	text[0] = 0; /* not = "": that clears all 4 KiB on every call */
 	bool noargs = args && args->kind == PV_TUPLE && args->u.seq.n == 0 &&
 	              (!kwargs || (kwargs->kind == PV_DICT && kwargs->u.seq.n == 0));
 	int use = how == PV_HOW_NEWOBJ && noargs ? MS_USE_INSTANTIATED : MS_USE_CALLED;
 	if (callable->kind == PV_GLOBAL && !callable->u.g.unresolved) {
 		const char *m = callable->u.g.fq_module, *n = callable->u.g.fq_name;
-		char argtext[MS_MAX_PKL_ARG_TEXT] = "";
+		char argtext[MS_MAX_PKL_ARG_TEXT];
+		argtext[0] = 0;
 		if (callable->u.g.global_idx != SIZE_MAX &&
 		    ms_job_global_wants_args(vm->job, callable->u.g.global_idx))
 			pv_render(args, argtext, sizeof argtext);

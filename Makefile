@@ -56,8 +56,11 @@ endif
 # libjansson it needs, libsodium, the compressors, libstdc++ for CUDA): every shared library
 # costs a load and its relocations at each start, which is more than a scan of a small file.
 # cJSON ships no .a and stays shared; libzip (no .a either) is loaded only when needed.
-# STATIC_DEPS=0 links everything shared (sanitizer builds do).
-STATIC_DEPS ?= $(if $(filter 1,$(SAN)),0,$(if $(filter /%,$(shell $(CC) -print-file-name=libyara.a)),1,0))
+# STATIC_DEPS=0 links everything shared (sanitizer builds do, and any build missing one of
+# the archives).
+STATIC_ARCHIVES := libyara.a libmagic.a libjansson.a libcrypto.a libsodium.a libbz2.a liblzma.a libz.a
+STATIC_DEPS ?= $(if $(filter 1,$(SAN)),0,$(if $(filter-out /%,$(foreach a,$(STATIC_ARCHIVES),\
+                 $(shell $(CC) -print-file-name=$(a)))),0,1))
 STATIC_CXX := -static-libgcc -Wl,-Bstatic -lstdc++ -Wl,-Bdynamic
 ifeq ($(STATIC_DEPS),1)
 CLI_LIBS  = -lcjson -Wl,-Bstatic -lyara -lmagic -ljansson -lcrypto -lsodium -lbz2 -llzma -lz \

@@ -38,14 +38,35 @@ save("many_tensors_5000.pt", collections.OrderedDict(
 save("state_100mb.pt", collections.OrderedDict(("w%d" % i, torch.zeros(1024, 1024, 5)) for i in range(5)))
 save("state_1gb.pt", collections.OrderedDict(("w%d" % i, torch.zeros(1024, 1024, 16)) for i in range(16)))
 save("state_5gb.pt", collections.OrderedDict(("w%d" % i, torch.zeros(1024, 1024, 16)) for i in range(80)))
+# 1000 small real checkpoints of random layer stacks (state dicts, a quarter of them wrapped
+# with epoch and optimiser settings as training scripts save them): the per-file cost.
+import random
+folder = os.path.join(d, "folder_1000")
+if not os.path.isdir(folder):
+    os.makedirs(folder + ".tmp", exist_ok=True)
+    rnd = random.Random(1)
+    nn = torch.nn
+    for i in range(1000):
+        w = rnd.choice([8, 16, 32, 64])
+        layers = []
+        for _ in range(rnd.randint(1, 12)):
+            k = rnd.choice(["lin", "conv", "bn", "ln", "emb"])
+            layers.append({"lin": lambda: nn.Linear(w, w), "conv": lambda: nn.Conv2d(w, w, 3),
+                           "bn": lambda: nn.BatchNorm2d(w), "ln": lambda: nn.LayerNorm(w),
+                           "emb": lambda: nn.Embedding(100, w)}[k]())
+        sd = nn.Sequential(*layers).state_dict()
+        obj = sd if i % 4 else {"model": sd, "epoch": i, "opt": {"lr": 0.1}}
+        torch.save(obj, os.path.join(folder + ".tmp", "ck%04d.pt" % i))
+    os.rename(folder + ".tmp", folder)
 PYEOF
 
 have_modelscan=0
 [ -x "$MODELSCAN" ] && have_modelscan=1
 [ -x "$PICKLESCAN" ] || { echo "bench: picklescan not installed (make pydeps)" >&2; exit 2; }
 
-targets=("$ROOT/corpus" "$CKPT/tiny_linear.pt" "$CKPT/mlp_10mb.pt" "$CKPT/many_tensors_5000.pt"
-         "$CKPT/state_100mb.pt" "$CKPT/state_1gb.pt" "$CKPT/state_5gb.pt")
+targets=("$ROOT/corpus" "$CKPT/folder_1000" "$CKPT/tiny_linear.pt" "$CKPT/mlp_10mb.pt"
+         "$CKPT/many_tensors_5000.pt" "$CKPT/state_100mb.pt" "$CKPT/state_1gb.pt"
+         "$CKPT/state_5gb.pt")
 for t in "${targets[@]}"; do
 	n=$(basename "$t")
 	cmds=(-n mscan "$MSCAN scan -q '$t'" -n picklescan "$PICKLESCAN -p '$t'")
@@ -85,6 +106,17 @@ for t in targets:
           "%.1f" % mo if mo else "-", ps / ms if ms else 0))
 print()
 print("median of each command over its runs; ratio = picklescan / mscan (same machine, same run)")
+# Cost of each further file: the folder of 1000 minus one small checkpoint, over 999.
+try:
+    def med(n):
+        return {r["command"]: r["median"] * 1000
+                for r in json.load(open(os.path.join(out, n + ".json")))["results"]}
+    f, one = med("folder_1000"), med("tiny_linear.pt")
+    per = {k: (f[k] - one[k]) / 999 for k in ("mscan", "picklescan")}
+    print("each further file of folder_1000: mscan %.3f ms, picklescan %.3f ms: %.0fx"
+          % (per["mscan"], per["picklescan"], per["picklescan"] / per["mscan"]))
+except Exception as e:
+    print("per-file cost: no result (%s)" % e)
 print()
 r = {}
 for n in ("state_100mb.pt", "state_1gb.pt", "state_5gb.pt"):
@@ -106,3 +138,5 @@ for big in ("state_1gb.pt", "state_5gb.pt"):
               r[big] / r["state_100mb.pt"],
               size(os.path.join(ckpt, big)) / size(os.path.join(ckpt, "state_100mb.pt"))))
 PYEOF
+# Start-up is paid per call: what the binary loads.
+echo "mscan --version: $("$MSCAN" --version); shared objects loaded: $(ldd "$MSCAN" | wc -l)"

@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "arena_private.h"
 #include "limits.h"
 #include "policy_private.h"
 #include "rules_data_private.h"
@@ -24,10 +25,12 @@
 
 #define POL_MAX_FILE ((size_t)4 << 20)   /* a --policy file; real ones are a few KiB */
 #define POL_MAX_OVERRIDES 1024
+#define POL_MAX_STRINGS ((size_t)64 << 20) /* keys and values, built-in and --policy files */
 
 typedef struct pol_map {      /* string -> string (value may be NULL: a set) */
-	char **k, **v;
+	char **k, **v;            /* strings in the policy's arena */
 	size_t cap, n;
+	ms_arena *strs;           /* the policy's, shared by all its maps */
 } pol_map;
 
 typedef struct pol_override {
@@ -46,6 +49,7 @@ struct ms_policy {
 	pol_map compat_m;   /* module -> newmodule */
 	pol_override *ov;
 	size_t nov;
+	ms_arena *strs;     /* every key and value: one free instead of a thousand */
 };
 
 /* ---- string map ------------------------------------------------------------------------ */
@@ -74,11 +78,16 @@ static bool pol_find(const pol_map *m, const char *k, size_t n, const char **val
 	return true;
 }
 
+static char *pol_strdup(pol_map *m, const char *s)
+{
+	return ms_arena_strndup(m->strs, s, strlen(s));
+}
+
 static bool pol_put(pol_map *m, const char *k, const char *v)
 {
 	if ((m->n + 1) * 2 > m->cap) {
-		size_t nc = m->cap ? m->cap * 2 : 64;
-		pol_map nm = {calloc(nc, sizeof(char *)), calloc(nc, sizeof(char *)), nc, m->n};
+		size_t nc = m->cap ? m->cap * 2 : 256;
+		pol_map nm = {calloc(nc, sizeof(char *)), calloc(nc, sizeof(char *)), nc, m->n, m->strs};
 		if (!nm.k || !nm.v) {
 			free(nm.k);
 			free(nm.v);
@@ -95,29 +104,18 @@ static bool pol_put(pol_map *m, const char *k, const char *v)
 		*m = nm;
 	}
 	size_t i = pol_slot(m, k, strlen(k));
-	char *nv = v ? strdup(v) : NULL;
+	char *nv = v ? pol_strdup(m, v) : NULL;
 	if (v && !nv) return false;
-	if (m->k[i]) {
-		free(m->v[i]);
-		m->v[i] = nv;
-		return true;
-	}
-	m->k[i] = strdup(k);
 	if (!m->k[i]) {
-		free(nv);
-		return false;
+		if (!(m->k[i] = pol_strdup(m, k))) return false;
+		m->n++;
 	}
 	m->v[i] = nv;
-	m->n++;
 	return true;
 }
 
 static void pol_map_free(pol_map *m)
 {
-	for (size_t i = 0; i < m->cap; i++) {
-		free(m->k[i]);
-		free(m->v[i]);
-	}
 	free(m->k);
 	free(m->v);
 }
@@ -222,6 +220,14 @@ ms_policy *ms_policy_new_builtin(void)
 {
 	ms_policy *p = calloc(1, sizeof *p);
 	if (!p) return NULL;
+	p->strs = ms_arena_new(POL_MAX_STRINGS);
+	if (!p->strs) {
+		free(p);
+		return NULL;
+	}
+	pol_map *maps[] = {&p->allow, &p->deny, &p->udeny, &p->names, &p->exempt, &p->compat_n,
+	                   &p->compat_nn, &p->compat_m};
+	for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) maps[i]->strs = p->strs;
 	if (!pol_each_line(p, "allow.txt", pol_allow_line) ||
 	    !pol_each_line(p, "deny.txt", pol_deny_line) ||
 	    !pol_each_line(p, "compat_pickle.txt", pol_compat_line)) {
@@ -244,6 +250,7 @@ void ms_policy_free(ms_policy *p)
 	pol_map_free(&p->compat_m);
 	for (size_t i = 0; i < p->nov; i++) free(p->ov[i].rule);
 	free(p->ov);
+	ms_arena_free(p->strs);
 	free(p);
 }
 

@@ -70,7 +70,7 @@ else
 CLI_LIBS  = $(LIBS)
 endif
 LIB_OBJS := $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(LIB_SRCS)) $(BUILDDIR)/obj/rules_data.o \
-            $(BUILDDIR)/obj/yara_compiled.o $(GPU_OBJ)
+            $(BUILDDIR)/obj/yara_compiled.o $(BUILDDIR)/obj/policy_compiled.o $(GPU_OBJ)
 CLI_SRCS := $(wildcard cli/*.c)
 CLI_OBJS := $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(CLI_SRCS))
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
@@ -113,6 +113,23 @@ $(BUILDDIR)/yara_compiled.c: $(BUILDDIR)/yara-precompile $(YAR_FILES)
 	$(BUILDDIR)/yara-precompile $(YAR_FILES) > $@.tmp && mv $@.tmp $@
 
 $(BUILDDIR)/obj/yara_compiled.o: $(BUILDDIR)/yara_compiled.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The built-in policy's hash maps, made once at build time as C arrays (parsing the rules text
+# at every start was a third of a small scan). A host tool, never sanitized.
+POLICY_TOOL_SRCS := scanner/tools/policy_precompile.c scanner/policy.c scanner/arena.c \
+                    scanner/err.c scanner/rules_data.c
+$(BUILDDIR)/policy-precompile: $(POLICY_TOOL_SRCS) $(BUILDDIR)/rules_data.c \
+                               $(wildcard scanner/*.h include/mscan/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -DMSCAN_BUILD -O2 $(WARN) -Iinclude -I. -I$(BUILDDIR) \
+	  $(PKG_CFLAGS) -o $@ $(POLICY_TOOL_SRCS) $(BUILDDIR)/rules_data.c $(PKG_LIBS)
+
+$(BUILDDIR)/policy_compiled.c: $(BUILDDIR)/policy-precompile
+	$(BUILDDIR)/policy-precompile > $@.tmp && mv $@.tmp $@
+
+$(BUILDDIR)/obj/policy_compiled.o: $(BUILDDIR)/policy_compiled.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -165,9 +182,11 @@ check: deps
 # ---- fuzzing ----------------------------------------------------------------------------
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DMSCAN_BUILD -Iinclude -I. -Ibuild/fuzz \
                -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(PKG_CFLAGS)
-build/fuzz/libmscan-fuzz.a: $(LIB_SRCS) build/rules_data.c build/yara_compiled.c convert/gpu_none.c
+FUZZ_LIB_SRCS := $(LIB_SRCS) build/rules_data.c build/yara_compiled.c build/policy_compiled.c \
+                 convert/gpu_none.c
+build/fuzz/libmscan-fuzz.a: $(FUZZ_LIB_SRCS)
 	@mkdir -p build/fuzz/o
-	cd build/fuzz/o && for f in $(LIB_SRCS) build/rules_data.c build/yara_compiled.c convert/gpu_none.c; do \
+	cd build/fuzz/o && for f in $(FUZZ_LIB_SRCS); do \
 	  clang $(subst -Iinclude -I. -Ibuild/fuzz,-I$(CURDIR)/include -I$(CURDIR),$(FUZZ_CFLAGS)) \
 	    -fsanitize=fuzzer-no-link -c $(CURDIR)/$$f -o $$(echo $$f | tr / _).o || exit 1; done
 	rm -f $@ && ar rcs $@ build/fuzz/o/*.o
@@ -202,4 +221,4 @@ install: all
 
 clean:
 	rm -rf build/obj build/asan build/fuzz build/mscan build/libmscan.a build/tests build/rules_data.c \
-	  build/yara_compiled.c build/yara-precompile
+	  build/yara_compiled.c build/yara-precompile build/policy_compiled.c build/policy-precompile

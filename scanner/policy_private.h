@@ -9,6 +9,8 @@
 #endif
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 #include "mscan/mscan.h"
 
@@ -22,6 +24,26 @@ typedef enum {
 
 /* Built-in policy from the embedded rules/ data. Returns NULL when out of memory. */
 ms_policy *ms_policy_new_builtin(void);
+
+/* The built-in policy's hash maps as C arrays, made at build time by
+ * scanner/tools/policy_precompile.c (parsing the rules text at every start was a third of
+ * scanning one small checkpoint). ms_policy_builtin_tables() is defined by the generated
+ * file, or returns NULL in the tool itself, which then parses. */
+#define MS_POLICY_NMAPS 8
+typedef struct ms_policy_table {
+	const char **k, **v; /* cap slots, NULL where empty */
+	size_t cap, n;
+} ms_policy_table;
+typedef struct ms_policy_tables {
+	ms_policy_table m[MS_POLICY_NMAPS];
+} ms_policy_tables;
+const ms_policy_tables *ms_policy_builtin_tables(void);
+/* The built-in policy parsed from the rules text (what the tables are made from). */
+ms_policy *ms_policy_parse_builtin(void);
+/* Writes p's maps as the C source of ms_policy_builtin_tables(). */
+bool ms_policy_write_tables(ms_policy *p, FILE *f);
+/* Whether a and b hold the same entries (tests: compiled tables against the parsed text). */
+bool ms_policy_same(ms_policy *a, ms_policy *b);
 void ms_policy_free(ms_policy *p);
 /* Adds a JSON policy file; on error writes a message into err. */
 ms_err ms_policy_load_json(ms_policy *p, const char *path, char *err, size_t errlen);

@@ -124,7 +124,26 @@ static void test_json(void **state)
 	unlink(path);
 	assert_int_equal(ms_policy_load_json(p, "/nonexistent/p.json", err, sizeof err), MS_ERR_IO);
 	assert_non_null(strstr(err, "/nonexistent/p.json"));
+	/* the allow entry went into p's own copy of the compiled tables, not into the tables */
+	assert_int_equal(ms_policy_check(pol, "mylib.models", "Net"), MS_VERDICT_UNKNOWN);
+	ms_policy *fresh = ms_policy_new_builtin();
+	assert_int_equal(ms_policy_check(fresh, "mylib.models", "Net"), MS_VERDICT_UNKNOWN);
+	assert_false(ms_policy_same(p, fresh));
+	ms_policy_free(fresh);
 	ms_policy_free(p);
+}
+
+/* The tables compiled into the library hold what parsing rules/ gives, entry for entry. */
+static void test_compiled_tables(void **state)
+{
+	(void)state;
+	assert_non_null(ms_policy_builtin_tables());
+	ms_policy *parsed = ms_policy_parse_builtin();
+	assert_non_null(parsed);
+	assert_true(ms_policy_same(pol, parsed));
+	assert_int_equal(ms_policy_check(parsed, "builtins", "eval"), MS_VERDICT_DENY);
+	assert_int_equal(ms_policy_check(pol, "builtins", "eval"), MS_VERDICT_DENY);
+	ms_policy_free(parsed);
 }
 
 int main(void)
@@ -134,6 +153,7 @@ int main(void)
 		cmocka_unit_test(test_deny_components),
 		cmocka_unit_test(test_compat),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_compiled_tables),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

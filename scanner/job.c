@@ -136,11 +136,12 @@ ms_err ms_job_global(ms_job *job, const ms_src *src, uint64_t off, const char *m
 		.offset = off,
 		.module = job_str(job, module),
 		.name = job_str(job, name),
-		.fq_module = job_str(job, fq_module),
-		.fq_name = job_str(job, fq_name),
 		.use = use,
 		.args = args ? job_str(job, args) : NULL,
 	};
+	/* Most globals are not renamed: their names in force are the same strings. */
+	g.fq_module = fq_module == module ? g.module : job_str(job, fq_module);
+	g.fq_name = fq_name == name ? g.name : job_str(job, fq_name);
 	if (!g.member || !g.module || !g.name || !g.fq_module || !g.fq_name) return MS_ERR_NOMEM;
 	r->globals[r->nglobals++] = g;
 	return MS_OK;

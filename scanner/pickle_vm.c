@@ -130,10 +130,12 @@ static ms_err pkl_fail(pkl_vm *vm, ms_err code, const char *fmt, ...)
 	return code;
 }
 
-static void pkl_note(pkl_vm *vm, const char *fmt, ...) MS_PRINTF(2, 3);
-static void pkl_note(pkl_vm *vm, const char *fmt, ...)
+/* A note for the disassembly (mscan dis). The macro skips the call, and the evaluation of its
+ * arguments, in scans, which are most of the opcodes run. */
+#define pkl_note(vm, ...) ((vm)->dis ? pkl_note_dis(vm, __VA_ARGS__) : (void)0)
+static void pkl_note_dis(pkl_vm *vm, const char *fmt, ...) MS_PRINTF(2, 3);
+static void pkl_note_dis(pkl_vm *vm, const char *fmt, ...)
 {
-	if (!vm->dis) return;
 	size_t n = strlen(vm->note);
 	if (n + 4 >= sizeof vm->note) return;
 	if (n) {
@@ -1401,9 +1403,8 @@ static ms_err pkl_call(pkl_vm *vm, pv *callable, pv *args, pv *kwargs, pv_how ho
 			pkl_inner_call(vm, callable, args, 0);
 			pkl_type_only_call(vm, callable, args, o, text, sizeof text);
 		}
-		if (vm->dis)
-			pkl_note(vm, "%s %s [%s]", use == MS_USE_CALLED ? "calls" : "instantiates",
-			         pkl_text(o, text, sizeof text), pkl_verdict_name(callable->u.g.verdict));
+		pkl_note(vm, "%s %s [%s]", use == MS_USE_CALLED ? "calls" : "instantiates",
+		         pkl_text(o, text, sizeof text), pkl_verdict_name(callable->u.g.verdict));
 	} else if (callable->kind == PV_OBJ && callable->u.obj.how == PV_HOW_EXT) {
 		pkl_text(o, text, sizeof text);
 		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-UNKNOWN", MS_SEV_HIGH, NULL, NULL,

@@ -16,8 +16,8 @@ rule shell_command_line
 		$bare = /(^|[\s'"(\[,]V?)(ba|z)?sh[ \t]+-c[ \t]+['"]/
 		$cmd = /cmd(\.exe)?[ \t]+\/[cCkK][ \t]/ nocase
 	condition:
+		any of them and
 		(kind == "pickle" or kind == "pickle-strings" or kind == "member" or kind == "metadata")
-		and any of them
 }
 
 rule download_and_execute
@@ -31,8 +31,8 @@ rule download_and_execute
 		$pipe = /(curl|wget)[ \t][^\n|;&]{1,512}\|[ \t]*(sudo[ \t]+)?(\/usr)?(\/bin\/)?(ba|da|z)?sh\b/
 		$then = /(curl|wget)[ \t][^\n|;&]{1,512}(;|&&)[ \t]*(chmod[ \t]+\+?[0-7x]+|(ba|da|z)?sh[ \t]|\.\/)/
 	condition:
+		any of them and
 		(kind == "pickle" or kind == "pickle-strings" or kind == "member" or kind == "metadata")
-		and any of them
 }
 
 rule powershell_encoded
@@ -46,8 +46,8 @@ rule powershell_encoded
 		$enc = /(powershell|pwsh)(\.exe)?[ \t]+(-[a-z]+[ \t]+)*-e(nc|ncodedcommand)?[ \t]+[A-Za-z0-9+\/=]{16,}/ nocase
 		$iex = /(powershell|pwsh)(\.exe)?[^\n]{0,256}(iex|invoke-expression)[^\n]{0,128}(downloadstring|iwr|invoke-webrequest)/ nocase
 	condition:
+		any of them and
 		(kind == "pickle" or kind == "pickle-strings" or kind == "member" or kind == "metadata")
-		and any of them
 }
 
 rule interpreter_inline_code
@@ -60,8 +60,8 @@ rule interpreter_inline_code
 	strings:
 		$i = /(^|[\s'"\/(]V?)(python[23]?(\.[0-9]+)?|perl|ruby|node|php)[ \t\n]+-(c|e|r)[ \t\n]+['"]?[ -~]{4}/
 	condition:
+		$i and
 		(kind == "pickle" or kind == "pickle-strings" or kind == "member" or kind == "metadata")
-		and $i
 }
 
 rule netcat_shell
@@ -75,8 +75,8 @@ rule netcat_shell
 		$nce = /(^|[^A-Za-z0-9_])V?n(c|cat|etcat)(\.exe)?[ \t][^\n]{0,128}-[a-z]*[ec][ \t]+(\/bin\/)?(ba|z)?sh\b/
 		$fifo = /mkfifo[ \t][^\n]{1,256}(\/bin\/)?(ba|z)?sh[ \t][^\n]{0,256}[^A-Za-z0-9_]n(c|cat)[ \t]/
 	condition:
+		any of them and
 		(kind == "pickle" or kind == "pickle-strings" or kind == "member" or kind == "metadata")
-		and any of them
 }
 
 rule reverse_shell_dev_tcp
@@ -90,8 +90,8 @@ rule reverse_shell_dev_tcp
 		$dev = /\/dev\/(tcp|udp)\/[A-Za-z0-9.\-]{1,253}\/[0-9]{1,5}/
 		$bi = /bash[ \t]+-i[ \t]*[>&]/
 	condition:
+		any of them and
 		(kind == "pickle" or kind == "pickle-strings" or kind == "member" or kind == "metadata")
-		and any of them
 }
 
 rule reverse_shell_python
@@ -108,8 +108,8 @@ rule reverse_shell_python
 		$pty = "pty.spawn("
 		$sub = "subprocess."
 	condition:
+		(($sock and $conn and ($dup or $pty or $sub)) or ($pty and ($dup or $conn))) and
 		(kind == "pickle" or kind == "pickle-strings" or kind == "member" or kind == "metadata")
-		and (($sock and $conn and ($dup or $pty or $sub)) or ($pty and ($dup or $conn)))
 }
 
 rule pty_spawn
@@ -122,6 +122,6 @@ rule pty_spawn
 	strings:
 		$p = /pty\.spawn\([ \t]*['"](\/bin\/)?(ba|z)?sh['"]/
 	condition:
+		$p and
 		(kind == "pickle" or kind == "pickle-strings" or kind == "member" or kind == "metadata")
-		and $p
 }

@@ -24,7 +24,8 @@ rule base64_encoded_code
 		$j = "from os import" base64
 		$k = "import pty" base64
 	condition:
-		(kind == "pickle" or kind == "pickle-strings" or kind == "metadata") and any of them
+		any of them and
+		(kind == "pickle" or kind == "pickle-strings" or kind == "metadata")
 }
 
 rule hex_encoded_code
@@ -42,8 +43,8 @@ rule hex_encoded_code
 		$e = "5f5f696d706f72745f5f28" nocase        // __import__(
 		$f = "696d706f72742073756270726f63657373" nocase // import subprocess
 	condition:
-		(kind == "pickle" or kind == "pickle-strings" or kind == "metadata") and
-		any of them
+		any of them and
+		(kind == "pickle" or kind == "pickle-strings" or kind == "metadata")
 }
 
 rule pickle_exec_decoded_payload
@@ -59,5 +60,6 @@ rule pickle_exec_decoded_payload
 		$dec0 = /c(zlib|base64|marshal|codecs|binascii|lzma|bz2|gzip)\n(decompress|b64decode|b32decode|b85decode|a85decode|decodebytes|loads|decode|unhexlify|a2b_base64|a2b_hex)\n/
 		$dec4 = /\x8c[\x03-\x08](zlib|base64|marshal|codecs|binascii|lzma|bz2|gzip)\x94?\x8c[\x04-\x0c](decompress|b64decode|b32decode|b85decode|a85decode|decodebytes|loads|decode|unhexlify|a2b_base64|a2b_hex)\x94?\x93/
 	condition:
-		kind == "pickle" and ($exec0 or $exec4) and ($dec0 or $dec4)
+		($exec0 or $exec4) and ($dec0 or $dec4) and
+		kind == "pickle"
 }

@@ -30,7 +30,8 @@ rule url_in_pickle
 	strings:
 		$u = /(https?|ftps?):\/\/[A-Za-z0-9][A-Za-z0-9.\-]{2,252}(:[0-9]{1,5})?(\/|[^A-Za-z0-9.\-:]|$)/
 	condition:
-		(kind == "pickle" or kind == "pickle-strings") and $u
+		$u and
+		(kind == "pickle" or kind == "pickle-strings")
 }
 
 rule ipv4_in_pickle
@@ -61,7 +62,8 @@ rule pickle_injected_before_proto
 		$g = /^c[A-Za-z_][A-Za-z0-9_.]{0,64}\n[A-Za-z_][A-Za-z0-9_.]{0,64}\n\(/
 		$p = /(tR|\x85R|\x86R|\x87R)(0|\x94)?\x80[\x02-\x05]/
 	condition:
-		kind == "pickle" and $g at 0 and $p and @p[1] < 0x100000
+		$g at 0 and $p and @p[1] < 0x100000 and
+		kind == "pickle"
 }
 
 rule pickle_poc_markers
@@ -79,7 +81,8 @@ rule pickle_poc_markers
 		$e = "malicious_pickle" nocase fullword
 		$f = "__reduce__ exploit" nocase
 	condition:
-		(kind == "pickle" or kind == "pickle-strings" or kind == "member") and any of them
+		any of them and
+		(kind == "pickle" or kind == "pickle-strings" or kind == "member")
 }
 
 rule pickle_scanner_bypass_gadgets
@@ -97,5 +100,6 @@ rule pickle_scanner_bypass_gadgets
 		$asyncio = "_UnixSubprocessTransport"
 		$runpy = /(crunpy\n_run_(code|module_code)\n|\x8c\x05runpy\x94?\x8c[\x09\x10]_run_(code|module_code)\x94?\x93)/
 	condition:
-		kind == "pickle" and any of them
+		any of them and
+		kind == "pickle"
 }

@@ -90,6 +90,6 @@ rule huggingface_token
 	strings:
 		$t = /(^|[^A-Za-z0-9_])hf_[A-Za-z]{34}([^A-Za-z0-9]|$)/
 	condition:
+		$t and
 		(kind == "pickle" or kind == "pickle-strings" or kind == "member" or kind == "metadata")
-		and $t
 }

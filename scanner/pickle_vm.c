@@ -502,6 +502,19 @@ static void pkl_w_quoted(pkl_w *w, const uint8_t *p, size_t n, bool bytes)
 	pkl_w_str(w, "'");
 }
 
+/* Decimal text of an int: shapes and sizes in every rendered call, where snprintf's
+ * format machinery cost more than the rest of the rendering. */
+static void pkl_w_int(pkl_w *w, int64_t x)
+{
+	char tmp[24];
+	size_t k = sizeof tmp;
+	uint64_t u = x < 0 ? 0 - (uint64_t)x : (uint64_t)x;
+	do tmp[--k] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (x < 0) tmp[--k] = '-';
+	pkl_w_put(w, tmp + k, sizeof tmp - k);
+}
+
 static void pkl_render(pkl_w *w, const pv *v, unsigned depth);
 
 static void pkl_render_seq(pkl_w *w, const pv_vec *s, const char *open, const char *close,
@@ -531,8 +544,7 @@ static void pkl_render(pkl_w *w, const pv *v, unsigned depth)
 	case PV_NONE: pkl_w_str(w, "None"); break;
 	case PV_BOOL: pkl_w_str(w, v->u.i ? "True" : "False"); break;
 	case PV_INT:
-		snprintf(tmp, sizeof tmp, "%lld", (long long)v->u.i);
-		pkl_w_str(w, tmp);
+		pkl_w_int(w, v->u.i);
 		break;
 	case PV_BIGINT: {
 		pkl_w_str(w, "0x");

@@ -78,6 +78,12 @@ static void test_os_system_and_popped_call(void **state)
 	r = T_SCAN_LIT("cos\nsystem\n(S'echo pwned'\ntR0N.");
 	EXPECT_RULE(r, "MS-PKL-CALL-DENY");
 	ms_result_free(r);
+	/* int arguments are rendered in decimal, the extremes of int32 and int64 included */
+	r = T_SCAN_LIT("\x80\x04\x8c\x01x\x8c\x01y\x93(J\x00\x00\x00\x80J\xff\xff\xff\x7fK\x00"
+	               "\x8a\x08\x00\x00\x00\x00\x00\x00\x00\x80\x8a\x08\xff\xff\xff\xff\xff\xff\xff\x7ftR.");
+	assert_string_equal(ms_result_global(r, 0)->args,
+	                    "(-2147483648, 2147483647, 0, -9223372036854775808, 9223372036854775807)");
+	ms_result_free(r);
 }
 
 static void test_compat_renames_and_proto(void **state)

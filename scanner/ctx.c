@@ -84,8 +84,8 @@ static ms_result *res_new(const char *path)
 	return r;
 }
 
-/* format: the reader to use whatever the bids say (fuzz targets), NULL to recognise. */
-/* mapped: buf is the file's mapping (see ms_job.mapped). */
+/* format: the reader to use whatever the bids say (fuzz targets), NULL to recognise.
+ * mapped: buf is the file's mapping (see ms_job.mapped). */
 static void scan_src(const ms_ctx *ctx, ms_result *r, const uint8_t *buf, size_t len,
                      const char *format, bool mapped)
 {

@@ -37,7 +37,8 @@
 #define YG_EVIDENCE_BYTES 48   /* matched bytes quoted in a finding's message */
 #define YG_SECRET_SHOWN 4      /* leading bytes shown of a match whose rule has secret = true */
 #define YG_MAX_USER_FILE ((size_t)16 << 20) /* one user rule file; real ones are kilobytes */
-#define YG_POOL_MAX 64         /* idle scanners kept: one per scanning thread (-j max) */
+#define YG_POOL_MAX 64         /* idle scanners kept (one per thread up to -j 64); more are
+                                  made and destroyed per scan */
 
 typedef struct yg_text {
 	char *name;   /* file path as given (for error messages) */

@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 	if (!getenv("TZ")) setenv("TZ", ":/etc/localtime", 0);
 	/* libcrypto is here only for libyara's pe and hash modules. Its implicit start-up reads
 	 * openssl.cnf (or whatever OPENSSL_CONF names, which may load engines and providers) and
-	 * registers every error string: a third of a small file's scan, and nothing mscan uses.
+	 * registers every error string: an eighth of a small file's scan, and nothing mscan uses.
 	 * The first initialisation decides, so it is made here, before libyara's. */
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
 	const char *cmd = argv[1];

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Faults while scanning many files: 10,000 files give the same report with -j 4 as with -j 1;
-# files that vanish mid-scan, devices, FIFOs and unreadable files are reported, never hang,
-# never crash.
+# files that vanish mid-scan or shrink while mapped, devices, FIFOs, unreadable files and a
+# libzip without its functions are reported, never hang, never crash.
 set -u
 . "$ROOT/tests/cli/lib.sh"
 cd "$TMP"
@@ -65,6 +65,33 @@ if [ -n "$soname" ] && cc -shared -fPIC -o "fakezip/$soname" fakezip/f.c; then
 	expect_exit 0 "$MSCAN" convert "$C/benign/fmt_torch_zip.pt" -o real.safetensors
 else
 	fail "could not build a stand-in libzip ($soname)"
+fi
+
+# A mapped file (over 64 KiB) that shrinks during the scan: the fault is caught and reported
+# for that file, exit 2, never a crash. A shim truncates the file when mscan advises the
+# kernel about its fresh mapping; without the variable it changes nothing.
+cat >shrink.c <<'CEOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+int madvise(void *addr, size_t len, int advice)
+{
+	const char *p = getenv("MSCAN_TEST_SHRINK");
+	if (p && truncate(p, 0) != 0) abort();
+	int (*real)(void *, size_t, int) = (int (*)(void *, size_t, int))dlsym(RTLD_NEXT, "madvise");
+	return real(addr, len, advice);
+}
+CEOF
+if cc -shared -fPIC -o shrink.so shrink.c -ldl; then
+	"$PY" -c 'import pickle; open("big.pkl", "wb").write(pickle.dumps(list(range(40000)), 4))'
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+	expect_exit 0 env LD_PRELOAD="$TMP/shrink.so" "$MSCAN" scan big.pkl
+	expect_exit 2 env LD_PRELOAD="$TMP/shrink.so" MSCAN_TEST_SHRINK="$TMP/big.pkl" "$MSCAN" scan big.pkl
+	expect_grep 'file changed size while being scanned' last.out
+else
+	fail "could not build the shrinking shim"
 fi
 
 # Devices and FIFOs are not read (a read of /dev/zero never ends).

@@ -124,7 +124,8 @@ $(BUILDDIR)/policy-precompile: $(POLICY_TOOL_SRCS) $(BUILDDIR)/rules_data.c \
                                $(wildcard scanner/*.h include/mscan/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -DMSCAN_BUILD -O2 $(WARN) -Iinclude -I. -I$(BUILDDIR) \
-	  $(PKG_CFLAGS) -o $@ $(POLICY_TOOL_SRCS) $(BUILDDIR)/rules_data.c $(PKG_LIBS)
+	  $(PKG_CFLAGS) -o $@ $(POLICY_TOOL_SRCS) $(BUILDDIR)/rules_data.c \
+	  $(shell pkg-config --libs libcjson 2>/dev/null)
 
 $(BUILDDIR)/policy_compiled.c: $(BUILDDIR)/policy-precompile
 	$(BUILDDIR)/policy-precompile > $@.tmp && mv $@.tmp $@

@@ -26,9 +26,8 @@ ms_err cv_fail(char *msg, size_t msglen, ms_err code, const char *fmt, ...) CV_P
 ms_err cv_read_small(const char *path, size_t max, char **out, size_t *len, char *msg,
                      size_t msglen);
 
-/* pread/pwrite loops that handle short transfers and EINTR; false with errno set on error
- * (a read past EOF sets errno to 0 for pread_full). */
-int cv_pread_full(int fd, void *buf, size_t n, uint64_t off);
+/* A pwrite loop that handles short transfers and EINTR; false with errno set on error (the
+ * read side is ms_pread_full, scanner/scan_private.h). */
 int cv_write_full(int fd, const void *buf, size_t n);
 
 /* Unsigned decimal parse of the whole string; false on junk or overflow. */

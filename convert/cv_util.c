@@ -27,26 +27,6 @@ ms_err cv_fail(char *msg, size_t msglen, ms_err code, const char *fmt, ...)
 	return code;
 }
 
-int cv_pread_full(int fd, void *buf, size_t n, uint64_t off)
-{
-	uint8_t *p = buf;
-	while (n) {
-		ssize_t r = pread(fd, p, n, (off_t)off);
-		if (r < 0) {
-			if (errno == EINTR) continue;
-			return 0;
-		}
-		if (r == 0) {
-			errno = 0;
-			return 0;
-		}
-		p += r;
-		n -= (size_t)r;
-		off += (uint64_t)r;
-	}
-	return 1;
-}
-
 int cv_write_full(int fd, const void *buf, size_t n)
 {
 	const uint8_t *p = buf;
@@ -83,7 +63,7 @@ ms_err cv_read_small(const char *path, size_t max, char **out, size_t *len, char
 		close(fd);
 		return cv_fail(msg, msglen, MS_ERR_NOMEM, "%s: out of memory", path);
 	}
-	if (n && !cv_pread_full(fd, b, n, 0)) {
+	if (n && !ms_pread_full(fd, b, n, 0)) {
 		int e = errno;
 		close(fd);
 		free(b);

@@ -137,7 +137,7 @@ static ms_err src_read_cd(int fd, uint64_t fsize, src_zip *z, char *msg, size_t 
 	if (!t) return MS_ERR_NOMEM;
 	ms_err rc = MS_OK;
 	uint8_t *cd = NULL;
-	if (!cv_pread_full(fd, t, tail, fsize - tail)) {
+	if (!ms_pread_full(fd, t, tail, fsize - tail)) {
 		rc = cv_fail(msg, msglen, MS_ERR_IO, "cannot read the zip directory");
 		goto out;
 	}
@@ -156,7 +156,7 @@ static ms_err src_read_cd(int fd, uint64_t fsize, src_zip *z, char *msg, size_t 
 	    ms_le32(t + eo - 20) == 0x07064b50) {
 		uint64_t z64 = ms_le64(t + eo - 20 + 8);
 		uint8_t r[56];
-		if (z64 > fsize || fsize - z64 < 56 || !cv_pread_full(fd, r, 56, z64) ||
+		if (z64 > fsize || fsize - z64 < 56 || !ms_pread_full(fd, r, 56, z64) ||
 		    ms_le32(r) != 0x06064b50) {
 			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: bad ZIP64 end record");
 			goto out;
@@ -176,7 +176,7 @@ static ms_err src_read_cd(int fd, uint64_t fsize, src_zip *z, char *msg, size_t 
 		rc = MS_ERR_NOMEM;
 		goto out;
 	}
-	if (cdsize && !cv_pread_full(fd, cd, (size_t)cdsize, cdoff)) {
+	if (cdsize && !ms_pread_full(fd, cd, (size_t)cdsize, cdoff)) {
 		rc = cv_fail(msg, msglen, MS_ERR_IO, "zip: cannot read the central directory");
 		goto out;
 	}
@@ -350,7 +350,7 @@ static ms_err src_open_zip(cv_source *s, const cv_src_opts *o, char *msg, size_t
 			goto out;
 		}
 		uint8_t lfh[30];
-		if (e->lho > s->size || s->size - e->lho < 30 || !cv_pread_full(s->fd, lfh, 30, e->lho) ||
+		if (e->lho > s->size || s->size - e->lho < 30 || !ms_pread_full(s->fd, lfh, 30, e->lho) ||
 		    ms_le32(lfh) != 0x04034b50) {
 			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "data/%s: bad local header", st->key);
 			goto out;
@@ -480,7 +480,7 @@ ms_err cv_source_open(const char *path, const cv_src_opts *o, cv_source **out, c
 	}
 	s->size = (uint64_t)st.st_size;
 	uint8_t head[16] = {0};
-	if (s->size < 16 || !cv_pread_full(s->fd, head, sizeof head, 0)) {
+	if (s->size < 16 || !ms_pread_full(s->fd, head, sizeof head, 0)) {
 		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "too short to be a PyTorch checkpoint");
 		goto out;
 	}
@@ -536,7 +536,7 @@ ms_err cv_gather(const cv_source *s, const cv_tensor *t, uint8_t *buf, size_t bu
 	if (cv_tensor_contiguous(t)) {
 		for (uint64_t done = 0; done < total;) {
 			size_t n = total - done < buflen ? (size_t)(total - done) : buflen;
-			if (!cv_pread_full(s->fd, buf, n, base + done))
+			if (!ms_pread_full(s->fd, buf, n, base + done))
 				return cv_fail(msg, msglen, MS_ERR_IO, "%s: read: %s", t->name,
 				               errno ? strerror(errno) : "file shrank");
 			if (s->big_endian) src_swap(buf, n, es);

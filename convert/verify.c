@@ -39,7 +39,7 @@ typedef struct vf_cmp {
 static ms_err vf_sink(void *ud, const uint8_t *a, size_t n)
 {
 	vf_cmp *c = ud;
-	if (!cv_pread_full(c->f->fd, c->b, n, c->pos))
+	if (!ms_pread_full(c->f->fd, c->b, n, c->pos))
 		return cv_fail(c->msg, c->msglen, MS_ERR_IO, "%s: read: %s", c->f->path,
 		               errno ? strerror(errno) : "file shrank");
 	uint64_t diff = MS_GPU_NO_DIFF;

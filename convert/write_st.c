@@ -200,7 +200,7 @@ static ms_err ws_copy(int src, uint64_t off, int dst, uint64_t len, uint8_t *buf
 	off = (uint64_t)in;
 	while (len) {
 		size_t n = len < buflen ? (size_t)len : buflen;
-		if (!cv_pread_full(src, buf, n, off))
+		if (!ms_pread_full(src, buf, n, off))
 			return cv_fail(msg, msglen, MS_ERR_IO, "%s: read: %s", name,
 			               errno ? strerror(errno) : "source file shrank");
 		if (!cv_write_full(dst, buf, n)) return ws_io_err(msg, msglen, name, errno);

@@ -96,24 +96,27 @@ static void scan_src(const ms_ctx *ctx, ms_result *r, const uint8_t *buf, size_t
 	else ms_job_scan_blob(&job, &src);
 }
 
-ms_err ms_scan_buffer_as(const ms_ctx *ctx, const char *format, const uint8_t *buf, size_t len,
-                         ms_result **out)
+/* A buffer's scan, its result named name. */
+static ms_err scan_buffer(const ms_ctx *ctx, const char *name, const char *format,
+                          const uint8_t *buf, size_t len, ms_result **out)
 {
-	ms_result *r = res_new(format);
+	ms_result *r = res_new(name);
 	if (!r) return MS_ERR_NOMEM;
 	scan_src(ctx, r, buf, len, format, false);
 	*out = r;
 	return MS_OK;
 }
 
+ms_err ms_scan_buffer_as(const ms_ctx *ctx, const char *format, const uint8_t *buf, size_t len,
+                         ms_result **out)
+{
+	return scan_buffer(ctx, format, format, buf, len, out);
+}
+
 ms_err ms_scan_buffer(const ms_ctx *ctx, const char *name, const uint8_t *buf, size_t len,
                       ms_result **out)
 {
-	ms_result *r = res_new(name);
-	if (!r) return MS_ERR_NOMEM;
-	scan_src(ctx, r, buf, len, NULL, false);
-	*out = r;
-	return MS_OK;
+	return scan_buffer(ctx, name, NULL, buf, len, out);
 }
 
 /* Records an error that is about the file itself rather than its content. */
@@ -164,6 +167,26 @@ static void scan_mapped(const ms_ctx *ctx, ms_result *r, const uint8_t *map, siz
 	scan_bus_jmp = NULL;
 }
 
+int ms_pread_full(int fd, void *buf, size_t n, uint64_t off)
+{
+	uint8_t *p = buf;
+	while (n) {
+		ssize_t r = pread(fd, p, n, (off_t)off);
+		if (r < 0) {
+			if (errno == EINTR) continue;
+			return 0;
+		}
+		if (r == 0) {
+			errno = 0;
+			return 0;
+		}
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 1;
+}
+
 static void scan_read(const ms_ctx *ctx, ms_result *r, int fd, size_t len)
 {
 	uint8_t *buf = malloc(len);
@@ -171,16 +194,8 @@ static void scan_read(const ms_ctx *ctx, ms_result *r, int fd, size_t len)
 		res_fail(r, MS_ERR_NOMEM, "no memory to read the file");
 		return;
 	}
-	size_t got = 0;
-	ssize_t k = 1;
-	while (got < len && k > 0) {
-		k = pread(fd, buf + got, len - got, (off_t)got);
-		if (k > 0) got += (size_t)k;
-		else if (k < 0 && errno == EINTR) k = 1;
-	}
-	if (k < 0) res_fail(r, MS_ERR_IO, strerror(errno));
-	else if (got < len) res_fail(r, MS_ERR_IO, "file changed size while being scanned");
-	else scan_src(ctx, r, buf, len, NULL, false);
+	if (ms_pread_full(fd, buf, len, 0)) scan_src(ctx, r, buf, len, NULL, false);
+	else res_fail(r, MS_ERR_IO, errno ? strerror(errno) : "file changed size while being scanned");
 	free(buf);
 }
 

@@ -49,6 +49,10 @@ bool ms_src_slice(ms_job *job, const ms_src *parent, uint64_t off, uint64_t len,
 ms_src ms_src_child(ms_job *job, const ms_src *parent, const uint8_t *data, size_t len,
                     const char *member);
 
+/* Reads n bytes at off, through short reads and EINTR. 1 when all were read; 0 on an error
+ * (errno set) or at end of file (errno 0). */
+int ms_pread_full(int fd, void *buf, size_t n, uint64_t off);
+
 /* One file's scan in progress. */
 struct ms_job {
 	const ms_ctx *ctx;

@@ -463,12 +463,6 @@ bool ms_policy_weights_only_listed(const ms_policy *p, const char *module, const
 	return pol_find(&p->allow, key, strlen(key), &v) && v != NULL;
 }
 
-bool ms_policy_weights_only_allowed(const ms_policy *p, const char *module, const char *name)
-{
-	return ms_policy_weights_only_listed(p, module, name) &&
-	       ms_policy_check(p, module, name) == MS_VERDICT_ALLOW;
-}
-
 int ms_policy_severity_override(const ms_policy *p, const char *rule_id)
 {
 	if (!p || !rule_id) return -1;

@@ -50,11 +50,10 @@ ms_err ms_policy_load_json(ms_policy *p, const char *path, char *err, size_t err
 /* Classifies a global after _compat_pickle mapping. name may be dotted; every component
  * counts (a denied component anywhere denies). */
 ms_verdict ms_policy_check(const ms_policy *p, const char *module, const char *name);
-/* True when torch.load(weights_only=True) would accept the global (entries of allow.txt
- * marked "wo", plus --policy allow entries, which mirror torch.serialization.add_safe_globals).
- * Takes names after _compat_pickle mapping. */
-bool ms_policy_weights_only_allowed(const ms_policy *p, const char *module, const char *name);
-/* The first half of that: the global is listed for weights_only (its verdict not looked at). */
+/* True when the global is listed for torch.load(weights_only=True) (entries of allow.txt
+ * marked "wo", plus --policy allow entries, which mirror torch.serialization.add_safe_globals);
+ * torch accepts it when its verdict is also MS_VERDICT_ALLOW. Takes names after _compat_pickle
+ * mapping. */
 bool ms_policy_weights_only_listed(const ms_policy *p, const char *module, const char *name);
 /* Severity override from a --policy file for rule_id, or -1. */
 int ms_policy_severity_override(const ms_policy *p, const char *rule_id);

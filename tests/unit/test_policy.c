@@ -37,8 +37,8 @@ static void test_allow_exact(void **state)
 	assert_int_equal(ms_policy_check(pol, "collections", "OrderedDic"), MS_VERDICT_UNKNOWN);
 	assert_int_equal(ms_policy_check(pol, "sklearn.tree", "DecisionTreeClassifier"), MS_VERDICT_UNKNOWN);
 	assert_int_equal(ms_policy_check(pol, "torch", "load"), MS_VERDICT_DENY);
-	assert_true(ms_policy_weights_only_allowed(pol, "torch", "FloatStorage"));
-	assert_false(ms_policy_weights_only_allowed(pol, "numpy", "ndarray"));
+	assert_true(ms_policy_weights_only_listed(pol, "torch", "FloatStorage"));
+	assert_false(ms_policy_weights_only_listed(pol, "numpy", "ndarray"));
 }
 
 static void test_deny_components(void **state)

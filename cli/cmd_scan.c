@@ -195,6 +195,7 @@ static int scan_parse(int argc, char **argv, scan_cfg *c)
 	if (c->opts.no_yara && (c->nrules || c->opts.yara_all_bytes))
 		return cli_usage_error("--no-yara conflicts with --rules and --yara-all-bytes");
 	if (optind >= argc) return cli_usage_error("scan: no PATH given");
+	c->opts.no_globals = !c->report.list_globals;
 	return -1; /* go on */
 }
 

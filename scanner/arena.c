@@ -6,7 +6,7 @@
 
 #include "arena_private.h"
 
-/* Blocks double from ARENA_FIRST to ARENA_BLOCK: most scans need a few KB, and a first block
+/* Blocks double from the first one to ARENA_BLOCK: most scans need a few KB, and a first block
  * of a megabyte is an mmap, a page fault per page touched and a munmap per file. */
 #define ARENA_FIRST (16u << 10)
 #define ARENA_BLOCK (1u << 20)
@@ -20,15 +20,19 @@ typedef struct arena_block {
 
 struct ms_arena {
 	arena_block *head;
-	size_t cap, used;
+	size_t cap, used, first;
 };
 
-ms_arena *ms_arena_new(size_t cap)
+ms_arena *ms_arena_new_first(size_t cap, size_t first)
 {
 	ms_arena *a = calloc(1, sizeof *a);
-	if (a) a->cap = cap;
+	if (!a) return NULL;
+	a->cap = cap;
+	a->first = first < ARENA_ALIGN ? ARENA_ALIGN : first > ARENA_BLOCK ? ARENA_BLOCK : first;
 	return a;
 }
+
+ms_arena *ms_arena_new(size_t cap) { return ms_arena_new_first(cap, ARENA_FIRST); }
 
 void ms_arena_free(ms_arena *a)
 {
@@ -46,7 +50,7 @@ void *ms_arena_alloc(ms_arena *a, size_t n)
 	if (need < n || need > a->cap - a->used) return NULL;
 	arena_block *b = a->head;
 	if (!b || need > b->size - b->used) {
-		size_t size = b ? (b->size < ARENA_BLOCK ? b->size * 2 : ARENA_BLOCK) : ARENA_FIRST;
+		size_t size = b ? (b->size < ARENA_BLOCK ? b->size * 2 : ARENA_BLOCK) : a->first;
 		if (size < need) size = need;
 		b = malloc(sizeof *b + size);
 		if (!b) return NULL;

@@ -13,6 +13,9 @@ typedef struct ms_arena ms_arena;
 
 /* cap: total bytes the arena may hand out. Returns NULL when out of memory. */
 ms_arena *ms_arena_new(size_t cap);
+/* Same with the first block of first bytes (blocks double from there): for arenas that live
+ * long and usually hold little, such as a result's strings kept until the report. */
+ms_arena *ms_arena_new_first(size_t cap, size_t first);
 void ms_arena_free(ms_arena *a);
 /* Zeroed, 16-byte aligned; NULL when the cap or memory is exhausted. */
 void *ms_arena_alloc(ms_arena *a, size_t n);

@@ -20,6 +20,9 @@
 #include "yara_private.h"
 
 #define CTX_STRINGS_CAP ((size_t)256 << 20)
+/* A result lives until the report is written: a clean file's strings are a few hundred bytes,
+ * and a larger first block would be memory (and page faults) held per file of a folder. */
+#define CTX_STRINGS_FIRST ((size_t)1 << 10)
 #ifndef SCAN_READ_MAX
 #define SCAN_READ_MAX ((size_t)64 << 10) /* files up to this size are read, not mapped */
 #endif
@@ -75,7 +78,7 @@ static ms_result *res_new(const char *path)
 	ms_result *r = calloc(1, sizeof *r);
 	if (!r) return NULL;
 	r->path = strdup(path ? path : "");
-	r->strings = ms_arena_new(CTX_STRINGS_CAP);
+	r->strings = ms_arena_new_first(CTX_STRINGS_CAP, CTX_STRINGS_FIRST);
 	r->format = "unknown";
 	if (!r->path || !r->strings) {
 		ms_result_free(r);

@@ -13,20 +13,33 @@
 
 #define JOB_MSG_MAX 2048
 
+static bool job_plain(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '\\'; }
+
+/* Length of the run of bytes ms_printable copies as they are. */
+static size_t job_plain_run(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && job_plain(s[i])) i++;
+	return i;
+}
+
 void ms_printable(char *dst, size_t dstlen, const uint8_t *s, size_t n)
 {
-	size_t o = 0;
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i = 0;
 	if (!dstlen) return;
-	for (size_t i = 0; i < n && o + 1 < dstlen; i++) {
-		uint8_t c = s[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			dst[o++] = (char)c;
-		} else if (o + 5 < dstlen) {
-			snprintf(dst + o, dstlen - o, "\\x%02x", c);
-			o += 4;
-		} else {
-			break;
-		}
+	while (i < n && o + 1 < dstlen) {
+		size_t run = job_plain_run(s + i, n - i);
+		if (run > dstlen - 1 - o) run = dstlen - 1 - o;
+		memcpy(dst + o, s + i, run);
+		o += run;
+		i += run;
+		if (i == n || o + 5 >= dstlen) break;
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[s[i] >> 4];
+		dst[o++] = hex[s[i] & 15];
+		i++;
 	}
 	dst[o] = 0;
 }
@@ -34,8 +47,12 @@ void ms_printable(char *dst, size_t dstlen, const uint8_t *s, size_t n)
 static const char *job_str(ms_job *job, const char *s)
 {
 	if (!s) return "";
+	size_t n = strlen(s);
+	/* Names and messages are almost always plain: copied once, not escaped into a buffer. */
+	if (n < JOB_MSG_MAX && job_plain_run((const uint8_t *)s, n) == n)
+		return ms_arena_strndup(job->res->strings, s, n);
 	char buf[JOB_MSG_MAX];
-	ms_printable(buf, sizeof buf, (const uint8_t *)s, strlen(s));
+	ms_printable(buf, sizeof buf, (const uint8_t *)s, n);
 	return ms_arena_strndup(job->res->strings, buf, strlen(buf));
 }
 
@@ -123,12 +140,14 @@ ms_err ms_job_error(ms_job *job, const ms_src *src, uint64_t off, ms_err code,
 	return code;
 }
 
+bool ms_job_keeps_globals(const ms_job *job) { return !job->ctx->opts.no_globals; }
+
 ms_err ms_job_global(ms_job *job, const ms_src *src, uint64_t off, const char *module,
                      const char *name, const char *fq_module, const char *fq_name,
                      ms_global_use use, const char *args)
 {
 	ms_result *r = job->res;
-	if (r->nglobals >= MS_MAX_GLOBALS) return MS_OK;
+	if (!ms_job_keeps_globals(job) || r->nglobals >= MS_MAX_GLOBALS) return MS_OK;
 	if (!job_grow((void **)&r->globals, &r->capglobals, r->nglobals, sizeof *r->globals))
 		return MS_ERR_NOMEM;
 	ms_global g = {

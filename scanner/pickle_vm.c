@@ -1049,7 +1049,7 @@ static pv *pkl_global(pkl_vm *vm, const uint8_t *m, size_t mlen, const uint8_t *
 	g->u.g.use = MS_USE_REFERENCED;
 	size_t before = ms_job_global_count(vm->job);
 	g->u.g.global_idx = SIZE_MAX;
-	if (!vm->quiet || pkl_look_new(vm, mod, name)) {
+	if (ms_job_keeps_globals(vm->job) && (!vm->quiet || pkl_look_new(vm, mod, name))) {
 		if (ms_job_global(vm->job, vm->src, vm->op_off, mod, name, fm, fn, MS_USE_REFERENCED,
 		                  NULL) != MS_OK) {
 			pkl_nomem(vm);

@@ -20,6 +20,8 @@ typedef struct ms_scan_opts {
 	int no_yara;          /* skip YARA rules */
 	int yara_all_bytes;   /* also run YARA over tensor payloads */
 	int record_ops;       /* keep the annotated disassembly (mscan dis) */
+	int no_globals;       /* keep no list of globals (ms_result_global_count is 0): less work
+	                       * and memory per file when no report lists them */
 } ms_scan_opts;
 
 /* Creates a context with the built-in policy and rules.

@@ -5,6 +5,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "scanner/scan_private.h"
+
 static void test_severity_names(void **state)
 {
 	(void)state;
@@ -64,6 +66,24 @@ static void test_reports_escape_hostile_paths(void **state)
 	ms_ctx_free(ctx);
 }
 
+/* Plain runs are copied, everything else is \xNN; the output is cut at dstlen - 1 and
+ * never ends in half an escape. */
+static void test_printable(void **state)
+{
+	(void)state;
+	char out[64];
+	ms_printable(out, sizeof out, (const uint8_t *)"os\nsys\\tem\x80", 11);
+	assert_string_equal(out, "os\\x0asys\\x5ctem\\x80");
+	ms_printable(out, 7, (const uint8_t *)"abcdefgh", 8);
+	assert_string_equal(out, "abcdef");
+	ms_printable(out, 7, (const uint8_t *)"ab\x01" "cd", 5);
+	assert_string_equal(out, "ab"); /* "\x01" would not fit whole */
+	ms_printable(out, 8, (const uint8_t *)"ab\x01" "cd", 5);
+	assert_string_equal(out, "ab\\x01c");
+	ms_printable(out, 1, (const uint8_t *)"abc", 3);
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -71,6 +91,7 @@ int main(void)
 		cmocka_unit_test(test_unrecognized_is_error_not_clean),
 		cmocka_unit_test(test_empty_input_is_error),
 		cmocka_unit_test(test_reports_escape_hostile_paths),
+		cmocka_unit_test(test_printable),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

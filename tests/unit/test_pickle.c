@@ -373,6 +373,44 @@ static void test_errors(void **state)
 	ms_result_free(r);
 }
 
+/* opts.no_globals drops the list of globals and nothing else: same findings, same errors. */
+static void test_no_globals_same_findings(void **state)
+{
+	(void)state;
+	static const char *const pickles[] = {
+		"cos\nsystem\n(S'echo pwned'\ntR.",
+		"\x80\x04\x8c\x05mymod\x8c\x03" "Cls\x93)\x81.",
+		"ccollections\nOrderedDict\n)R.cos\nsystem\n\xff",
+	};
+	for (size_t k = 0; k < sizeof pickles / sizeof pickles[0]; k++) {
+		ms_result *r[2];
+		for (int ng = 0; ng < 2; ng++) {
+			ms_scan_opts o = {.no_yara = 1, .no_globals = ng};
+			ms_ctx *ctx;
+			assert_int_equal(ms_ctx_new(&o, &ctx), MS_OK);
+			assert_int_equal(ms_scan_buffer(ctx, "t", (const uint8_t *)pickles[k],
+			                                strlen(pickles[k]), &r[ng]), MS_OK);
+			ms_ctx_free(ctx);
+		}
+		assert_true(ms_result_global_count(r[0]) > 0);
+		assert_int_equal(ms_result_global_count(r[1]), 0);
+		assert_int_equal(ms_result_count(r[0]), ms_result_count(r[1]));
+		assert_true(ms_result_count(r[0]) > 0);
+		for (size_t i = 0; i < ms_result_count(r[0]); i++) {
+			const ms_finding *a = ms_result_get(r[0], i), *b = ms_result_get(r[1], i);
+			assert_string_equal(a->rule_id, b->rule_id);
+			assert_int_equal(a->severity, b->severity);
+			assert_int_equal(a->offset, b->offset);
+			assert_string_equal(a->message, b->message);
+		}
+		const char *ma, *mb;
+		assert_int_equal(ms_result_error(r[0], &ma), ms_result_error(r[1], &mb));
+		if (ma || mb) assert_string_equal(ma ? ma : "", mb ? mb : "");
+		ms_result_free(r[0]);
+		ms_result_free(r[1]);
+	}
+}
+
 /* ---- values (the converter's view) ----------------------------------------------------- */
 
 typedef struct t_run {
@@ -551,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_million_marks),
 		cmocka_unit_test(test_memo),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_no_globals_same_findings),
 		cmocka_unit_test(test_values_ordereddict_and_tensor),
 		cmocka_unit_test(test_values_build_newobj_memo),
 		cmocka_unit_test(test_strings_for_yara),

@@ -149,6 +149,9 @@ static void scan_bus_install(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = scan_bus_handler;
+	/* Not blocked while handled: the jump out then leaves the mask as it was, so sigsetjmp
+	 * need not save it (a system call per mapped file). */
+	sa.sa_flags = SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
 }
@@ -157,7 +160,7 @@ static void scan_mapped(const ms_ctx *ctx, ms_result *r, const uint8_t *map, siz
 {
 	sigjmp_buf jb;
 	pthread_once(&scan_bus_once, scan_bus_install);
-	if (sigsetjmp(jb, 1) == 0) {
+	if (sigsetjmp(jb, 0) == 0) {
 		scan_bus_jmp = &jb;
 		scan_src(ctx, r, map, len, NULL, true);
 	} else {

@@ -505,17 +505,29 @@ static int yg_scan_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *user)
 	return s->rc == MS_OK ? CALLBACK_CONTINUE : CALLBACK_ABORT;
 }
 
+/* Mapped members up to this size are scanned from a copy on the stack (see ms_yara_scan). */
+#define YG_COPY_MAX ((size_t)16 << 10)
+
 ms_err ms_yara_scan(const ms_yara *y, ms_job *job, const ms_src *src, const char *kind)
 {
 	if (!y || !y->rules || src->len == 0) return MS_OK;
+	/* YARA's try/catch (a SIGBUS/SIGSEGV handler set and reset around every scan, six system
+	 * calls) guards against a mapped file shrinking; memory this process owns cannot. A small
+	 * mapped member (the data.pkl of most checkpoints) is copied first instead: a fault in
+	 * the copy is the scan's own SIGBUS (ctx.c), taken before a scanner is borrowed. */
+	uintptr_t at = (uintptr_t)src->data, map = (uintptr_t)job->mapped;
+	bool in_map = job->mapped && at >= map && at - map < job->mapped_len;
+	uint8_t copy[YG_COPY_MAX];
+	const uint8_t *data = src->data;
+	if (in_map && src->len <= sizeof copy) {
+		memcpy(copy, src->data, src->len);
+		data = copy;
+		in_map = false;
+	}
 	YR_SCANNER *sc = yg_scanner_get(y);
 	if (!sc) return ms_job_error(job, src, 0, MS_ERR_NOMEM, "no memory for a YARA scanner");
 	yg_scan s = {.job = job, .src = src, .kind = kind ? kind : "data", .rc = MS_OK};
 	yr_scanner_set_callback(sc, yg_scan_cb, &s);
-	/* YARA's try/catch (a SIGBUS/SIGSEGV handler set and reset around every scan) guards
-	 * against a mapped file shrinking; memory this process owns cannot, so it is skipped. */
-	uintptr_t at = (uintptr_t)src->data, map = (uintptr_t)job->mapped;
-	bool in_map = job->mapped && at >= map && at - map < job->mapped_len;
 	yr_scanner_set_flags(sc, in_map ? 0 : SCAN_FLAGS_NO_TRYCATCH);
 	int yrc = ERROR_SUCCESS;
 	if (yr_scanner_define_string_variable(sc, "kind", s.kind) != ERROR_SUCCESS ||
@@ -523,7 +535,7 @@ ms_err ms_yara_scan(const ms_yara *y, ms_job *job, const ms_src *src, const char
 	            ERROR_SUCCESS ||
 	    yr_scanner_define_integer_variable(sc, "depth", (int64_t)src->depth) != ERROR_SUCCESS)
 		yrc = ERROR_INSUFFICIENT_MEMORY;
-	if (yrc == ERROR_SUCCESS) yrc = yr_scanner_scan_mem(sc, src->data, src->len);
+	if (yrc == ERROR_SUCCESS) yrc = yr_scanner_scan_mem(sc, data, src->len);
 	yg_scanner_put(y, sc);
 	if (s.rc != MS_OK) return ms_job_error(job, src, 0, s.rc, "out of memory recording YARA matches");
 	if (yrc == ERROR_SUCCESS || yrc == ERROR_CALLBACK_ERROR) return MS_OK;

@@ -67,29 +67,54 @@ else
 	fail "could not build a stand-in libzip ($soname)"
 fi
 
-# A mapped file (over 64 KiB) that shrinks during the scan: the fault is caught and reported
-# for that file, exit 2, never a crash. A shim truncates the file when mscan advises the
-# kernel about its fresh mapping; without the variable it changes nothing.
+# Mapped files (over 64 KiB) that shrink during the scan: each fault is caught and reported
+# for its file, exit 2, never a crash; the second one checks that catching the first left
+# SIGBUS deliverable. A shim truncates the next file of MSCAN_TEST_SHRINK (a ':' list) each
+# time mscan advises the kernel about a fresh mapping; without the variable it does nothing.
 cat >shrink.c <<'CEOF'
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 int madvise(void *addr, size_t len, int advice)
 {
-	const char *p = getenv("MSCAN_TEST_SHRINK");
-	if (p && truncate(p, 0) != 0) abort();
+	static int calls;
+	const char *list = getenv("MSCAN_TEST_SHRINK");
+	for (int i = 0; list && i < calls; i++) {
+		list = strchr(list, ':');
+		if (list) list++;
+	}
+	calls++;
+	if (list && *list) {
+		char path[4096];
+		size_t n = strcspn(list, ":");
+		if (n >= sizeof path) abort();
+		memcpy(path, list, n);
+		path[n] = 0;
+		if (truncate(path, 0) != 0) abort();
+	}
 	int (*real)(void *, size_t, int) = (int (*)(void *, size_t, int))dlsym(RTLD_NEXT, "madvise");
 	return real(addr, len, advice);
 }
 CEOF
 if cc -shared -fPIC -o shrink.so shrink.c -ldl; then
-	"$PY" -c 'import pickle; open("big.pkl", "wb").write(pickle.dumps(list(range(40000)), 4))'
+	for f in big1.pkl big2.pkl big3.pkl; do
+		"$PY" -c 'import pickle, sys; open(sys.argv[1], "wb").write(pickle.dumps(list(range(40000)), 4))' "$f"
+	done
 	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-	expect_exit 0 env LD_PRELOAD="$TMP/shrink.so" "$MSCAN" scan big.pkl
-	expect_exit 2 env LD_PRELOAD="$TMP/shrink.so" MSCAN_TEST_SHRINK="$TMP/big.pkl" "$MSCAN" scan big.pkl
-	expect_grep 'file changed size while being scanned' last.out
+	expect_exit 0 env LD_PRELOAD="$TMP/shrink.so" "$MSCAN" scan big1.pkl
+	expect_exit 2 env LD_PRELOAD="$TMP/shrink.so" MSCAN_TEST_SHRINK="$TMP/big1.pkl:$TMP/big2.pkl" \
+		"$MSCAN" scan -j 1 -f json big1.pkl big2.pkl big3.pkl
+	"$PY" - last.out <<'PYEOF' || fail "each shrunk file is an I/O error, the third is clean"
+import json, sys
+files = {f["path"]: f for f in json.load(open(sys.argv[1]))["files"]}
+for name in ("big1.pkl", "big2.pkl"):
+    err = files[name]["error"]
+    assert err and "file changed size while being scanned" in err["message"], files[name]
+assert files["big3.pkl"]["error"] is None and not files["big3.pkl"]["findings"], files["big3.pkl"]
+PYEOF
 else
 	fail "could not build the shrinking shim"
 fi

@@ -122,12 +122,13 @@ ms_err tz_pickle_at(ms_job *job, const ms_src *src, ms_arena *arena, size_t *off
 	if (!ms_src_slice(job, src, *off, src->len - *off, what, &ps))
 		return ms_job_error(job, src, *off, MS_ERR_NOMEM, "no memory");
 	ps.depth = src->depth; /* the same stream, not a nested container */
-	size_t used = 0;
-	ms_err rc = pkl_run_one(job, &ps, arena, root, &used);
+	size_t used = 0, slen = 0;
+	const uint8_t *strings = NULL;
+	ms_err rc = pkl_run_one(job, &ps, arena, root, &used, &strings, &slen);
 	ms_src yr;
 	if (used && ms_src_slice(job, src, *off, used, what, &yr)) {
 		yr.depth = src->depth;
-		ms_job_yara(job, &yr, "pickle");
+		ms_job_yara_pickle(job, &yr, strings, slen);
 	}
 	if (rc != MS_OK) return rc;
 	if (used == 0 || used > src->len - *off)

@@ -308,7 +308,7 @@ static void tz_scan_pickle(tz_ctx *t, size_t i, bool is_data)
 	memset(&ps, 0, sizeof ps);
 	rc = pkl_run(t->job, &m, arena, &ps);
 	tz_note(t, rc);
-	tz_note(t, ms_job_yara(t->job, &m, "pickle"));
+	tz_note(t, ms_job_yara_pickle(t->job, &m, ps.strings, ps.strings_len));
 	if (rc == MS_OK && ps.roots) {
 		struct { tz_storage *s; size_t n; } w;
 		if (tz_collect_storages(ps.roots, ps.nroots, &w.s, &w.n)) {

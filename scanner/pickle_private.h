@@ -106,8 +106,10 @@ typedef struct pkl_stream {
 ms_err pkl_run(ms_job *job, const ms_src *src, ms_arena *arena, pkl_stream *out);
 
 /* Runs exactly one pickle (up to its STOP) starting at src->data[0]; used by readers of
- * formats made of several pickles and raw bytes (legacy torch). *consumed gets its length. */
-ms_err pkl_run_one(ms_job *job, const ms_src *src, ms_arena *arena, pv **root, size_t *consumed);
+ * formats made of several pickles and raw bytes (legacy torch). *consumed gets its length;
+ * strings (may be NULL) the decoded constants as in pkl_stream. */
+ms_err pkl_run_one(ms_job *job, const ms_src *src, ms_arena *arena, pv **root, size_t *consumed,
+                   const uint8_t **strings, size_t *strings_len);
 
 /* Reads src as pickles from its start the way pickle.load(f) would if a loader fell back to
  * it (torch.load's legacy stream after tarfile gives up): findings of high severity and above

@@ -1457,9 +1457,10 @@ static ms_err pkl_method_on(pkl_vm *vm, pv *target, const char *method)
 		if (c && c->kind == PV_GLOBAL && !c->u.g.unresolved) {
 			pkl_use(vm, c, MS_USE_INSTANTIATED, NULL);
 			char key[1100];
-			snprintf(key, sizeof key, "%s\n%.500s\n%.500s", method, c->u.g.fq_module,
-			         c->u.g.fq_name);
-			if (c->u.g.verdict != MS_VERDICT_ALLOW && pkl_sset_add(&vm->method_seen, key))
+			if (c->u.g.verdict != MS_VERDICT_ALLOW &&
+			    snprintf(key, sizeof key, "%s\n%.500s\n%.500s", method, c->u.g.fq_module,
+			             c->u.g.fq_name) >= 0 &&
+			    pkl_sset_add(&vm->method_seen, key))
 				ms_job_finding(vm->job, vm->src, vm->op_off,
 				               c->u.g.verdict == MS_VERDICT_DENY ? "MS-PKL-CALL-DENY"
 				                                                 : "MS-PKL-CALL-UNKNOWN",
@@ -1905,7 +1906,8 @@ static ms_err pkl_joblib_array(pkl_vm *vm, const pv *state)
 			return pkl_fail(vm, MS_ERR_LIMIT, "joblib object arrays nested too deep");
 		pv *root = NULL;
 		size_t used = 0;
-		ms_err rc = pkl_run_one(vm->job, &sub, vm->arena, &root, &used);
+		/* Its constants reach YARA through the second, linear reading (joblib_skipped). */
+		ms_err rc = pkl_run_one(vm->job, &sub, vm->arena, &root, &used, NULL, NULL);
 		if (rc != MS_OK) return pkl_fail(vm, rc, "joblib object array pickle is broken");
 		vm->pos += used;
 		vm->joblib_skipped = true;
@@ -2433,6 +2435,19 @@ static ms_err pkl_report(pkl_vm *vm)
 	return ms_job_error(vm->job, vm->src, vm->err_off, vm->err, "%s", vm->err_msg);
 }
 
+/* The decoded constants for YARA, copied into the run's arena (NULL, 0 when none). */
+static void pkl_take_strings(pkl_vm *vm, const uint8_t **strings, size_t *len)
+{
+	*strings = NULL;
+	*len = 0;
+	if (!vm->slen) return;
+	uint8_t *s = ms_arena_alloc(vm->arena, vm->slen + 1);
+	if (!s) return;
+	memcpy(s, vm->sbuf, vm->slen);
+	*strings = s;
+	*len = vm->slen;
+}
+
 ms_err pkl_run(ms_job *job, const ms_src *src, ms_arena *arena, pkl_stream *out)
 {
 	pkl_vm vm;
@@ -2501,14 +2516,7 @@ ms_err pkl_run(ms_job *job, const ms_src *src, ms_arena *arena, pkl_stream *out)
 		out->nroots = nroots;
 		out->max_proto = vm.max_proto;
 		out->complete = complete && rc == MS_OK;
-		if (vm.slen) {
-			uint8_t *s = ms_arena_alloc(arena, vm.slen + 1);
-			if (s) {
-				memcpy(s, vm.sbuf, vm.slen);
-				out->strings = s;
-				out->strings_len = vm.slen;
-			}
-		}
+		pkl_take_strings(&vm, &out->strings, &out->strings_len);
 	}
 	pkl_vm_free(&vm);
 	return rc;
@@ -2528,7 +2536,8 @@ void pkl_run_speculative(ms_job *job, const ms_src *src)
 	ms_arena_free(arena);
 }
 
-ms_err pkl_run_one(ms_job *job, const ms_src *src, ms_arena *arena, pv **root, size_t *consumed)
+ms_err pkl_run_one(ms_job *job, const ms_src *src, ms_arena *arena, pv **root, size_t *consumed,
+                   const uint8_t **strings, size_t *strings_len)
 {
 	pkl_vm vm;
 	pkl_vm_init(&vm, job, src, arena);
@@ -2540,6 +2549,7 @@ ms_err pkl_run_one(ms_job *job, const ms_src *src, ms_arena *arena, pv **root, s
 	vm.pos = end;
 	if (root) *root = rc == MS_OK ? r : NULL;
 	if (consumed) *consumed = vm.pos;
+	if (strings) pkl_take_strings(&vm, strings, strings_len);
 	pkl_vm_free(&vm);
 	return rc;
 }

@@ -107,6 +107,9 @@ ms_err ms_scan_buffer_as(const ms_ctx *ctx, const char *format, const uint8_t *b
 /* Runs the pickle machine over a pickle stream (possibly several pickles back to back) and
  * applies the policy. Findings and errors go to the job. */
 ms_err ms_job_scan_pickle(ms_job *job, const ms_src *src);
+/* YARA over a pickle stream the machine has run: the raw bytes as "pickle", then the
+ * constants it decoded (pkl_stream.strings) as "pickle-strings". */
+ms_err ms_job_yara_pickle(ms_job *job, const ms_src *src, const uint8_t *strings, size_t len);
 /* Runs YARA rules over src (no-op when disabled). kind tells rules what the bytes are. */
 ms_err ms_job_yara(ms_job *job, const ms_src *src, const char *kind);
 

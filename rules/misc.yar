@@ -45,10 +45,13 @@ rule ipv4_in_pickle
 		// SHORT_BINUNICODE / protocol 0 UNICODE constant holding exactly an address
 		$b = /\x8c[\x07-\x0f]([0-9]{1,3}\.){3}[0-9]{1,3}\x94/
 		$v = /\nV([0-9]{1,3}\.){3}[0-9]{1,3}\n/
-		// decoded constants are joined with newlines
-		$s = /\n([0-9]{1,3}\.){3}[0-9]{1,3}(:[0-9]{1,5})?\n/
+		// decoded constants are joined with newlines: a whole constant starts the buffer or
+		// follows a newline (tested in the condition: a leading \n would make every digit
+		// after a newline, each torch storage key, an atom to verify)
+		$s = /([0-9]{1,3}\.){3}[0-9]{1,3}(:[0-9]{1,5})?\n/
 	condition:
-		((kind == "pickle" and ($b or $v)) or (kind == "pickle-strings" and ($s or $s at 0)))
+		((kind == "pickle" and ($b or $v)) or
+		 (kind == "pickle-strings" and for any i in (1..#s) : (@s[i] == 0 or uint8(@s[i] - 1) == 0x0a)))
 }
 
 rule pickle_injected_before_proto

@@ -27,7 +27,7 @@ rule github_token
 		reference = "https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/"
 		secret = true
 	strings:
-		$classic = /gh[pousr]_[A-Za-z0-9]{36}([^A-Za-z0-9]|$)/
+		$classic = /(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}([^A-Za-z0-9]|$)/
 		$fine = /github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}/
 	condition:
 		any of them

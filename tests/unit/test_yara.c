@@ -99,6 +99,9 @@ static const sample samples[] = {
 	{"ipv4_in_pickle", "pickle", S("\x80\x04\x8c\x09" "192.0.2.1\x94M\\\x11\x86\x94."),
 	 S("\x80\x04\x8c\x05" "1.2.3\x94.")},
 	{"ipv4_in_pickle", "pickle-strings", S("connect\n192.0.2.1:4444\n"), S("version\n1.2.3\n")},
+	/* a whole constant: the first one too, never the tail of a longer one */
+	{"ipv4_in_pickle", "pickle-strings", S("192.0.2.1\n"), S("v192.0.2.1\n")},
+	{"ipv4_in_pickle", "pickle-strings", S("0.weight\n10.0.0.1\n"), S("0.weight\n1000.0.0.1\n")},
 	{"pickle_injected_before_proto", "pickle",
 	 S("c__builtin__\nexec\n(Vprint('pwned')\ntR\x80\x04\x95\x05\0\0\0\0\0\0\0}\x94."),
 	 S("\x80\x04\x95\x05\0\0\0\0\0\0\0c__builtin__\nset\n(tR.")},
@@ -112,6 +115,8 @@ static const sample samples[] = {
 	 S("{\"key\": \"AKIAIOSFODNN7\"}")},
 	{"github_token", "pickle-strings", S("token=ghp_0123456789abcdefghijABCDEFGHIJ012345\n"),
 	 S("ghp_short\n")},
+	{"github_token", "pickle-strings", S("gho_0123456789abcdefghijABCDEFGHIJ012345\n"),
+	 S("ghx_0123456789abcdefghijABCDEFGHIJ012345\n")},
 	{"private_key_pem", "member", S("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n"),
 	 S("-----BEGIN PUBLIC KEY-----\nMIIB\n")},
 	{"slack_token", "pickle-strings", S("xoxb-123456789012-abcdefghijkl\n"), S("xoxb-\n")},

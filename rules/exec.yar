@@ -15,8 +15,8 @@ rule embedded_elf
 	strings:
 		$elf = { 7F 45 4C 46 (01 | 02) (01 | 02) 01 }
 	condition:
-		((kind == "member" or kind == "data") and $elf at 0 and uint16(16) >= 1 and uint16(16) <= 4)
-		or ((kind == "pickle" or kind == "pickle-strings") and
+		($elf at 0 and (kind == "member" or kind == "data") and uint16(16) >= 1 and uint16(16) <= 4)
+		or ($elf and (kind == "pickle" or kind == "pickle-strings") and
 		    for any i in (1 .. #elf) : (uint16(@elf[i] + 16) >= 1 and uint16(@elf[i] + 16) <= 4
 		                                and uint32(@elf[i] + 20) == 1))
 }
@@ -32,9 +32,9 @@ rule embedded_pe
 		$dos = "This program cannot be run in DOS mode"
 		$mz = "MZ"
 	condition:
-		((kind == "member" or kind == "data") and $mz at 0 and uint32(0x3c) < 0x1000 and
+		($mz at 0 and (kind == "member" or kind == "data") and uint32(0x3c) < 0x1000 and
 		 uint32(uint32(0x3c)) == 0x00004550)
-		or ((kind == "pickle" or kind == "pickle-strings") and $dos and
+		or ($dos and $mz and (kind == "pickle" or kind == "pickle-strings") and
 		    for any i in (1 .. #mz) : (@mz[i] < @dos and @dos - @mz[i] < 0x80 and
 		        uint32(@mz[i] + uint32(@mz[i] + 0x3c)) == 0x00004550))
 }
@@ -51,8 +51,8 @@ rule embedded_macho
 		$m32 = { CE FA ED FE (07 | 0C) 00 00 00 ?? ?? ?? ?? (02 | 06 | 08) 00 00 00 }
 		$m64 = { CF FA ED FE (07 | 0C) 00 00 01 ?? ?? ?? ?? (02 | 06 | 08) 00 00 00 }
 	condition:
-		((kind == "member" or kind == "data") and ($m32 at 0 or $m64 at 0))
-		or ((kind == "pickle" or kind == "pickle-strings") and any of them)
+		(($m32 at 0 or $m64 at 0) and (kind == "member" or kind == "data"))
+		or (any of them and (kind == "pickle" or kind == "pickle-strings"))
 }
 
 rule embedded_shell_script
@@ -66,6 +66,6 @@ rule embedded_shell_script
 		$she = /#![ \t]{0,4}\/(usr\/)?(local\/)?bin\/(env[ \t]+)?(ba|da|z|k|c|tc|fi)?sh[ \t]*(-[a-z]+[ \t]*)?(\n|\\n)/
 		$py = /#![ \t]{0,4}\/(usr\/)?(local\/)?bin\/(env[ \t]+)?(python[23]?(\.[0-9]+)?|perl|ruby|node)[ \t]*(\n|\\n)/
 	condition:
-		((kind == "member" or kind == "data") and ($she at 0 or $py at 0))
-		or ((kind == "pickle" or kind == "pickle-strings") and any of them)
+		(($she at 0 or $py at 0) and (kind == "member" or kind == "data"))
+		or (any of them and (kind == "pickle" or kind == "pickle-strings"))
 }

@@ -17,7 +17,7 @@ rule crypto_miner
 		$cn = "cryptonight" nocase fullword
 		$donate = "--donate-level"
 	condition:
-		$stratum or (kind != "data" and any of ($xmrig, $minerd, $cn, $donate))
+		$stratum or (any of ($xmrig, $minerd, $cn, $donate) and kind != "data")
 }
 
 rule url_in_pickle
@@ -50,8 +50,9 @@ rule ipv4_in_pickle
 		// after a newline, each torch storage key, an atom to verify)
 		$s = /([0-9]{1,3}\.){3}[0-9]{1,3}(:[0-9]{1,5})?\n/
 	condition:
-		((kind == "pickle" and ($b or $v)) or
-		 (kind == "pickle-strings" and for any i in (1..#s) : (@s[i] == 0 or uint8(@s[i] - 1) == 0x0a)))
+		(($b or $v) and kind == "pickle") or
+		($s and kind == "pickle-strings" and
+		 for any i in (1..#s) : (@s[i] == 0 or uint8(@s[i] - 1) == 0x0a))
 }
 
 rule pickle_injected_before_proto

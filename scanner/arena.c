@@ -12,16 +12,7 @@
 #define ARENA_BLOCK (1u << 20)
 #define ARENA_ALIGN 16u
 
-typedef struct arena_block {
-	struct arena_block *next;
-	size_t size, used;
-	_Alignas(16) unsigned char data[];
-} arena_block;
-
-struct ms_arena {
-	arena_block *head;
-	size_t cap, used, first;
-};
+_Static_assert(ARENA_ALIGN == 16, "ms_arena_alloc rounds to 16");
 
 ms_arena *ms_arena_new_first(size_t cap, size_t first)
 {
@@ -37,18 +28,18 @@ ms_arena *ms_arena_new(size_t cap) { return ms_arena_new_first(cap, ARENA_FIRST)
 void ms_arena_free(ms_arena *a)
 {
 	if (!a) return;
-	for (arena_block *b = a->head, *n; b; b = n) {
+	for (ms_arena_block *b = a->head, *n; b; b = n) {
 		n = b->next;
 		free(b);
 	}
 	free(a);
 }
 
-void *ms_arena_alloc(ms_arena *a, size_t n)
+void *ms_arena_alloc_block(ms_arena *a, size_t n)
 {
 	size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 	if (need < n || need > a->cap - a->used) return NULL;
-	arena_block *b = a->head;
+	ms_arena_block *b = a->head;
 	if (!b || need > b->size - b->used) {
 		size_t size = b ? (b->size < ARENA_BLOCK ? b->size * 2 : ARENA_BLOCK) : a->first;
 		if (size < need) size = need;

@@ -8,8 +8,21 @@
 #endif
 
 #include <stddef.h>
+#include <string.h>
 
 typedef struct ms_arena ms_arena;
+
+/* The layout is here only for the inline fast path of ms_arena_alloc. */
+typedef struct ms_arena_block {
+	struct ms_arena_block *next;
+	size_t size, used;
+	_Alignas(16) unsigned char data[];
+} ms_arena_block;
+
+struct ms_arena {
+	ms_arena_block *head;
+	size_t cap, used, first;
+};
 
 /* cap: total bytes the arena may hand out. Returns NULL when out of memory. */
 ms_arena *ms_arena_new(size_t cap);
@@ -17,8 +30,23 @@ ms_arena *ms_arena_new(size_t cap);
  * long and usually hold little, such as a result's strings kept until the report. */
 ms_arena *ms_arena_new_first(size_t cap, size_t first);
 void ms_arena_free(ms_arena *a);
-/* Zeroed, 16-byte aligned; NULL when the cap or memory is exhausted. */
-void *ms_arena_alloc(ms_arena *a, size_t n);
+/* ms_arena_alloc's whole path: the cap, then a new block when the current one is full. */
+void *ms_arena_alloc_block(ms_arena *a, size_t n);
+
+/* Zeroed, 16-byte aligned; NULL when the cap or memory is exhausted. Inline: the pickle
+ * machine makes a value per opcode, and most sizes are constants the memset folds. */
+static inline void *ms_arena_alloc(ms_arena *a, size_t n)
+{
+	size_t need = (n + 15) & ~(size_t)15;
+	ms_arena_block *b = a->head;
+	if (need < n || !b || need > b->size - b->used || need > a->cap - a->used)
+		return ms_arena_alloc_block(a, n);
+	void *p = b->data + b->used;
+	b->used += need;
+	a->used += need;
+	memset(p, 0, n);
+	return p;
+}
 /* Grows an allocation made by this arena (old bytes copied; the old block is not reused). */
 void *ms_arena_grow(ms_arena *a, void *old, size_t old_n, size_t new_n);
 char *ms_arena_strndup(ms_arena *a, const char *s, size_t n);

@@ -275,7 +275,8 @@ static ms_err pkl_underflow(pkl_vm *vm)
 	                vm->nmarks ? "unexpected MARK found" : "unpickling stack underflow");
 }
 
-static ms_err pkl_push(pkl_vm *vm, pv *v)
+/* pkl_push when v is NULL (a failed allocation) or the stack is full. */
+static ms_err pkl_push_slow(pkl_vm *vm, pv *v)
 {
 	if (!v) return vm->err ? vm->err : pkl_nomem(vm);
 	if (vm->sp == vm->scap) {
@@ -293,7 +294,15 @@ static ms_err pkl_push(pkl_vm *vm, pv *v)
 	return MS_OK;
 }
 
-static ms_err pkl_pop(pkl_vm *vm, pv **out)
+/* Most opcodes push: the common case is inline. */
+static inline ms_err pkl_push(pkl_vm *vm, pv *v)
+{
+	if (!v || vm->sp == vm->scap) return pkl_push_slow(vm, v);
+	vm->stack[vm->sp++] = v;
+	return MS_OK;
+}
+
+static inline ms_err pkl_pop(pkl_vm *vm, pv **out)
 {
 	if (vm->sp <= pkl_fence(vm)) return pkl_underflow(vm);
 	*out = vm->stack[--vm->sp];
@@ -371,7 +380,7 @@ static ms_err pkl_memo_put_dense(pkl_vm *vm, size_t key, pv *v)
 	return rc;
 }
 
-static ms_err pkl_memo_put(pkl_vm *vm, uint64_t key, pv *v)
+static ms_err pkl_memo_put_slow(pkl_vm *vm, uint64_t key, pv *v)
 {
 	if (key < PKL_DENSE_MEMO) return pkl_memo_put_dense(vm, (size_t)key, v);
 	if (vm->memocap == 0 || (vm->mcount + 1) * 2 > vm->memocap) {
@@ -405,6 +414,15 @@ static ms_err pkl_memo_put(pkl_vm *vm, uint64_t key, pv *v)
 		vm->mkeys[s] = key;
 	}
 	vm->mvals[s] = v;
+	return MS_OK;
+}
+
+/* Every BINPUT/MEMOIZE: a key inside the dense array, with room for one more entry, inline. */
+static inline ms_err pkl_memo_put(pkl_vm *vm, uint64_t key, pv *v)
+{
+	if (key >= vm->mdcap || vm->mcount >= MS_MAX_PKL_MEMO) return pkl_memo_put_slow(vm, key, v);
+	vm->mcount += !vm->mdense[key];
+	vm->mdense[key] = v;
 	return MS_OK;
 }
 
@@ -1500,8 +1518,9 @@ static void pkl_straddle(pkl_vm *vm, const char *what)
 	pkl_note(vm, "crosses frame end at %zu", vm->frame_end);
 }
 
-/* Makes n bytes readable at vm->pos. */
-static ms_err pkl_want(pkl_vm *vm, size_t n, const char *what)
+/* pkl_want when the bytes are not simply there: a read crossing the end of its frame, or
+ * running past the end of the stream. */
+static ms_err pkl_want_slow(pkl_vm *vm, size_t n, const char *what)
 {
 	if (vm->in_frame) {
 		if (n <= vm->frame_end - vm->pos) return MS_OK;
@@ -1516,6 +1535,14 @@ static ms_err pkl_want(pkl_vm *vm, size_t n, const char *what)
 		                "pickle data was truncated (%s of %s needs %zu bytes, %zu left)", what,
 		                pkl_ops[vm->d[vm->op_off]].name, n, vm->len - vm->pos);
 	return MS_OK;
+}
+
+/* Makes n bytes readable at vm->pos; inline for the common case (inside the open frame, or
+ * in the stream when no frame is open), which every opcode and argument takes. */
+static inline ms_err pkl_want(pkl_vm *vm, size_t n, const char *what)
+{
+	if (n <= (vm->in_frame ? vm->frame_end : vm->len) - vm->pos) return MS_OK;
+	return pkl_want_slow(vm, n, what);
 }
 
 static ms_err pkl_line(pkl_vm *vm, const uint8_t **p, size_t *n)
@@ -1541,7 +1568,7 @@ static ms_err pkl_line(pkl_vm *vm, const uint8_t **p, size_t *n)
 	return MS_OK;
 }
 
-static ms_err pkl_fixed(pkl_vm *vm, size_t n, const uint8_t **p)
+static inline ms_err pkl_fixed(pkl_vm *vm, size_t n, const uint8_t **p)
 {
 	ms_err rc = pkl_want(vm, n, "argument");
 	if (rc != MS_OK) return rc;
@@ -1561,7 +1588,7 @@ static ms_err pkl_counted(pkl_vm *vm, uint64_t n, pkl_arg *a)
 	return MS_OK;
 }
 
-static ms_err pkl_read_arg(pkl_vm *vm, unsigned kind, pkl_arg *a)
+static inline __attribute__((always_inline)) ms_err pkl_read_arg(pkl_vm *vm, unsigned kind, pkl_arg *a)
 {
 	const uint8_t *b = NULL;
 	ms_err rc = MS_OK;
@@ -1714,7 +1741,7 @@ static ms_err pkl_op_string(pkl_vm *vm, const pkl_arg *a)
 	return rc;
 }
 
-static ms_err pkl_op_get(pkl_vm *vm, uint64_t idx, bool text_neg)
+static inline ms_err pkl_op_get(pkl_vm *vm, uint64_t idx, bool text_neg)
 {
 	pv *v = text_neg ? NULL : pkl_memo_get(vm, idx);
 	if (!v)
@@ -1724,7 +1751,7 @@ static ms_err pkl_op_get(pkl_vm *vm, uint64_t idx, bool text_neg)
 	return pkl_push(vm, v);
 }
 
-static ms_err pkl_op_put(pkl_vm *vm, uint64_t idx)
+static inline ms_err pkl_op_put(pkl_vm *vm, uint64_t idx)
 {
 	if (vm->sp <= pkl_fence(vm)) return pkl_underflow(vm);
 	pkl_note(vm, "memo[%llu]", (unsigned long long)idx);
@@ -2015,7 +2042,7 @@ static ms_err pkl_op_seq(pkl_vm *vm, pv_kind kind, size_t from)
 
 static ms_err pkl_op_stack_global(pkl_vm *vm)
 {
-	pv *name, *mod;
+	pv *name = NULL, *mod = NULL;
 	ms_err rc;
 	if ((rc = pkl_pop(vm, &name)) != MS_OK || (rc = pkl_pop(vm, &mod)) != MS_OK) return rc;
 	if (mod->kind == PV_STR && name->kind == PV_STR)
@@ -2086,7 +2113,7 @@ static ms_err pkl_op_frame(pkl_vm *vm, uint64_t n)
 }
 
 /* Runs the opcode at vm->pos. Sets *stop on STOP (root in *root). */
-static ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
+static inline __attribute__((always_inline)) ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
 {
 	vm->op_off = vm->pos;
 	vm->note[0] = 0;

@@ -161,7 +161,7 @@ static ms_err pkl_nomem(pkl_vm *vm)
 /* Bytes a value of this kind needs: the header and its own union member only. Scalars are
  * most values of a large pickle; at sizeof(pv) each, 40 MB of NONE/POP filled the arena. A
  * value's kind never changes after it is made. */
-static size_t pkl_value_size(pv_kind kind)
+static inline size_t pkl_value_size(pv_kind kind)
 {
 	const size_t head = offsetof(pv, u);
 	pv x;
@@ -177,7 +177,7 @@ static size_t pkl_value_size(pv_kind kind)
 	}
 }
 
-static pv *pkl_alloc(pkl_vm *vm, pv_kind kind)
+static inline pv *pkl_alloc(pkl_vm *vm, pv_kind kind)
 {
 	pv *v = ms_arena_alloc(vm->arena, pkl_value_size(kind));
 	if (!v) {
@@ -191,7 +191,7 @@ static pv *pkl_alloc(pkl_vm *vm, pv_kind kind)
 
 /* None, booleans and small ints are never mutated, so one value each serves every opcode
  * that makes one: gigabytes of NONE/POP or BININT1/POP run in constant memory. */
-static pv *pkl_new(pkl_vm *vm, pv_kind kind)
+static inline pv *pkl_new(pkl_vm *vm, pv_kind kind)
 {
 	if (kind != PV_NONE) return pkl_alloc(vm, kind);
 	if (!vm->none) vm->none = pkl_alloc(vm, PV_NONE);

@@ -11,6 +11,7 @@
  * reaches the os module), or when any name component is a dangerous attribute name. Deny
  * wins over allow; allow is exact.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,13 @@ struct ms_policy {
 	pol_override *ov;
 	size_t nov;
 	ms_arena *strs;     /* every key and value: one free instead of a thousand */
+	uint64_t gen;       /* new for each policy and each change to it (pol_touch) */
 };
+
+/* Generations are unique in the process, so a freed policy's answers never serve another. */
+static atomic_uint_fast64_t pol_gens;
+
+static void pol_touch(ms_policy *p) { p->gen = atomic_fetch_add(&pol_gens, 1) + 1; }
 
 /* ---- string map ------------------------------------------------------------------------ */
 
@@ -257,6 +264,7 @@ static ms_policy *pol_new(void)
 	pol_map *maps[MS_POLICY_NMAPS];
 	pol_maps(p, maps);
 	for (size_t i = 0; i < MS_POLICY_NMAPS; i++) maps[i]->strs = p->strs;
+	pol_touch(p);
 	return p;
 }
 
@@ -445,14 +453,72 @@ static bool pol_denied(const ms_policy *p, const char *module, const char *name,
 	return false;
 }
 
-ms_verdict ms_policy_check(const ms_policy *p, const char *module, const char *name)
+/* ---- answers per thread ------------------------------------------------------------------ */
+
+/* A folder of checkpoints asks about the same dozen globals in every file, each question a
+ * handful of hash lookups over every dotted prefix. Each thread keeps the answers for recent
+ * (module, name) pairs, valid while the policy's generation is the one they were made under.
+ * The key is module, NUL, name: unlike "module\nname" it cannot be the key of another pair. */
+#define POL_MEMO_SLOTS 64
+#define POL_MEMO_KEY 128
+#define POL_MEMO_VERDICT 1u
+#define POL_MEMO_COMPAT 2u
+
+typedef struct pol_memo {
+	uint64_t gen, hash;
+	size_t klen;
+	char key[POL_MEMO_KEY];
+	unsigned have;
+	ms_verdict verdict;
+	int compat;          /* pol_compat's answer, with its strings */
+	const char *cm, *cn;
+} pol_memo;
+
+static _Thread_local pol_memo pol_memos[POL_MEMO_SLOTS];
+
+/* The slot for (module, name) under p, emptied when it held another question; NULL for
+ * names too long to keep (they are answered every time). */
+static pol_memo *pol_memo_slot(const ms_policy *p, const char *module, const char *name)
 {
-	if (!p || !module || !name) return MS_VERDICT_UNKNOWN;
+	size_t a = strlen(module), b = strlen(name);
+	if (a >= POL_MEMO_KEY || b >= POL_MEMO_KEY - a - 1) return NULL;
+	char key[POL_MEMO_KEY];
+	memcpy(key, module, a);
+	key[a] = 0;
+	memcpy(key + a + 1, name, b);
+	size_t klen = a + 1 + b;
+	uint64_t h = pol_hash(key, klen);
+	pol_memo *m = &pol_memos[h & (POL_MEMO_SLOTS - 1)];
+	if (m->gen != p->gen || m->hash != h || m->klen != klen || memcmp(m->key, key, klen) != 0) {
+		m->gen = p->gen;
+		m->hash = h;
+		m->klen = klen;
+		memcpy(m->key, key, klen);
+		m->have = 0;
+	}
+	return m;
+}
+
+static ms_verdict pol_check(const ms_policy *p, const char *module, const char *name)
+{
 	if (pol_denied(p, module, name, true)) return MS_VERDICT_DENY;
 	char key[POL_LINE * 2];
 	if (pol_key(key, sizeof key, module, name) && pol_find(&p->allow, key, strlen(key), NULL))
 		return MS_VERDICT_ALLOW;
 	return MS_VERDICT_UNKNOWN;
+}
+
+ms_verdict ms_policy_check(const ms_policy *p, const char *module, const char *name)
+{
+	if (!p || !module || !name) return MS_VERDICT_UNKNOWN;
+	pol_memo *m = pol_memo_slot(p, module, name);
+	if (m && (m->have & POL_MEMO_VERDICT)) return m->verdict;
+	ms_verdict v = pol_check(p, module, name);
+	if (m) {
+		m->verdict = v;
+		m->have |= POL_MEMO_VERDICT;
+	}
+	return v;
 }
 
 bool ms_policy_weights_only_listed(const ms_policy *p, const char *module, const char *name)
@@ -471,27 +537,48 @@ int ms_policy_severity_override(const ms_policy *p, const char *rule_id)
 	return -1;
 }
 
+/* The _compat_pickle answer: COMPAT_NONE, or the new module (COMPAT_MODULE, the name is
+ * kept) or the new pair (COMPAT_PAIR); *cm and *cn point into the policy's strings. */
+enum { COMPAT_NONE, COMPAT_MODULE, COMPAT_PAIR };
+
+static int pol_compat(const ms_policy *p, const char *module, const char *name, const char **cm,
+                      const char **cn)
+{
+	char key[POL_LINE * 2];
+	/* NAME_MAPPING for the pair first, then IMPORT_MAPPING for the module (find_class) */
+	if (pol_key(key, sizeof key, module, name) && pol_find(&p->compat_n, key, strlen(key), cm) &&
+	    pol_find(&p->compat_nn, key, strlen(key), cn) && *cm && *cn)
+		return COMPAT_PAIR;
+	if (pol_find(&p->compat_m, module, strlen(module), cm) && *cm) return COMPAT_MODULE;
+	return COMPAT_NONE;
+}
+
 bool ms_policy_compat_map(const ms_policy *p, const char *module, const char *name,
                           const char **out_module, const char **out_name)
 {
 	*out_module = module;
 	*out_name = name;
 	if (!p) return false;
-	char key[POL_LINE * 2];
-	const char *v = NULL;
-	/* NAME_MAPPING for the pair first, then IMPORT_MAPPING for the module (find_class) */
-	const char *nm = NULL;
-	if (pol_key(key, sizeof key, module, name) && pol_find(&p->compat_n, key, strlen(key), &v) &&
-	    pol_find(&p->compat_nn, key, strlen(key), &nm) && v && nm) {
-		*out_module = v;
-		*out_name = nm;
-		return true;
+	pol_memo *m = pol_memo_slot(p, module, name);
+	int how;
+	const char *cm = NULL, *cn = NULL;
+	if (m && (m->have & POL_MEMO_COMPAT)) {
+		how = m->compat;
+		cm = m->cm;
+		cn = m->cn;
+	} else {
+		how = pol_compat(p, module, name, &cm, &cn);
+		if (m) {
+			m->compat = how;
+			m->cm = cm;
+			m->cn = cn;
+			m->have |= POL_MEMO_COMPAT;
+		}
 	}
-	if (pol_find(&p->compat_m, module, strlen(module), &v) && v) {
-		*out_module = v;
-		return true;
-	}
-	return false;
+	/* Unmapped parts stay the caller's own pointers: callers tell a rename by address. */
+	if (how != COMPAT_NONE) *out_module = cm;
+	if (how == COMPAT_PAIR) *out_name = cn;
+	return how != COMPAT_NONE;
 }
 
 /* ---- user policy files ----------------------------------------------------------------- */
@@ -621,5 +708,6 @@ nomem:
 	rc = MS_ERR_NOMEM;
 out:
 	cJSON_Delete(root);
+	pol_touch(p); /* even a failed load may have added entries: no answer made before stays */
 	return rc;
 }

@@ -133,6 +133,59 @@ static void test_json(void **state)
 	ms_policy_free(p);
 }
 
+/* Answers are kept per thread (policy.c's memo): asking again, asking after a policy file
+ * changed the policy, and asking a pair whose "module\nname" equals another's must all give
+ * what a policy that never answered before gives. */
+static void test_answers_kept(void **state)
+{
+	(void)state;
+	static const char *const pairs[][2] = {
+		{"collections", "OrderedDict"}, {"torch._utils", "_rebuild_tensor_v2"},
+		{"builtins", "eval"}, {"os", "system"}, {"numpy", "prod.os.system"},
+		{"mylib.models", "Net"}, {"os\nsystem", "x"}, {"os", "system\nx"},
+		{"__builtin__", "set"}, {"copy_reg", "_reconstructor"},
+	};
+	ms_policy *p = ms_policy_new_builtin();
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+			ms_policy *fresh = ms_policy_parse_builtin();
+			assert_non_null(fresh);
+			const char *m1, *n1, *m2, *n2;
+			assert_int_equal(ms_policy_check(p, pairs[i][0], pairs[i][1]),
+			                 ms_policy_check(fresh, pairs[i][0], pairs[i][1]));
+			assert_int_equal(ms_policy_compat_map(p, pairs[i][0], pairs[i][1], &m1, &n1),
+			                 ms_policy_compat_map(fresh, pairs[i][0], pairs[i][1], &m2, &n2));
+			assert_string_equal(m1, m2);
+			assert_string_equal(n1, n2);
+			ms_policy_free(fresh);
+		}
+	}
+	assert_int_equal(ms_policy_check(p, "os\nsystem", "x"), MS_VERDICT_UNKNOWN);
+	assert_int_equal(ms_policy_check(p, "os", "system\nx"), MS_VERDICT_DENY);
+	/* a name the compat table keeps is the caller's own pointer, asked twice */
+	char name1[] = "set", name2[] = "set";
+	const char *m, *n;
+	assert_true(ms_policy_compat_map(p, "__builtin__", name1, &m, &n));
+	assert_ptr_equal(n, name1);
+	assert_true(ms_policy_compat_map(p, "__builtin__", name2, &m, &n));
+	assert_ptr_equal(n, name2);
+	assert_string_equal(m, "builtins");
+	/* a policy file changes what was answered before */
+	assert_int_equal(ms_policy_check(p, "mylib.models", "Net"), MS_VERDICT_UNKNOWN);
+	assert_int_equal(ms_policy_check(p, "mylib.io", "load"), MS_VERDICT_UNKNOWN);
+	char err[512];
+	const char *path = t_write("{\"allow\": [\"mylib.models Net\"], \"deny\": [\"mylib.io *\"]}");
+	assert_int_equal(ms_policy_load_json(p, path, err, sizeof err), MS_OK);
+	unlink(path);
+	assert_int_equal(ms_policy_check(p, "mylib.models", "Net"), MS_VERDICT_ALLOW);
+	assert_int_equal(ms_policy_check(p, "mylib.io", "load"), MS_VERDICT_DENY);
+	/* another policy at the same address never gets p's answers */
+	ms_policy_free(p);
+	p = ms_policy_new_builtin();
+	assert_int_equal(ms_policy_check(p, "mylib.models", "Net"), MS_VERDICT_UNKNOWN);
+	ms_policy_free(p);
+}
+
 /* The tables compiled into the library hold what parsing rules/ gives, entry for entry. */
 static void test_compiled_tables(void **state)
 {
@@ -154,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_compat),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_compiled_tables),
+		cmocka_unit_test(test_answers_kept),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -60,6 +60,8 @@ bool fmt_name_escapes(const uint8_t *name, size_t n)
 	if (n >= 2 && name[1] == ':' &&
 	    ((name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z')))
 		return true;
+	/* Most names hold no backslash, NUL or "..": memchr and memmem say so at memory speed. */
+	if (!memchr(name, '\\', n) && !memchr(name, 0, n) && !memmem(name, n, "..", 2)) return false;
 	size_t start = 0;
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n && (name[i] == '\\' || name[i] == 0)) return true;

@@ -24,6 +24,7 @@ typedef struct zip_entry {
 typedef struct zip_archive {
 	zip_entry *e;
 	size_t n;
+	struct ms_arena *names; /* every entry's pname (one free for the archive) */
 	uint64_t base;        /* bytes before the archive proper (prepended data) */
 	uint64_t cd_start;    /* where the central directory read was found */
 } zip_archive;

@@ -38,6 +38,9 @@
 
 enum { ARG_NONE, ARG_U1, ARG_U2, ARG_U4, ARG_U8, ARG_I4, ARG_F8, ARG_LINE, ARG_LINE2,
        ARG_BYTES1, ARG_BYTES4, ARG_BYTES4S, ARG_BYTES8 };
+/* The per-opcode path, inlined into pkl_exec's loop whatever the compiler's size heuristics
+ * say: as calls they were a fifth of a small checkpoint's pickle work. */
+#define PKL_HOT static inline __attribute__((always_inline))
 #define OPF_WO 1u
 
 enum {
@@ -1588,7 +1591,7 @@ static ms_err pkl_counted(pkl_vm *vm, uint64_t n, pkl_arg *a)
 	return MS_OK;
 }
 
-static inline __attribute__((always_inline)) ms_err pkl_read_arg(pkl_vm *vm, unsigned kind, pkl_arg *a)
+PKL_HOT ms_err pkl_read_arg(pkl_vm *vm, unsigned kind, pkl_arg *a)
 {
 	const uint8_t *b = NULL;
 	ms_err rc = MS_OK;
@@ -2113,7 +2116,7 @@ static ms_err pkl_op_frame(pkl_vm *vm, uint64_t n)
 }
 
 /* Runs the opcode at vm->pos. Sets *stop on STOP (root in *root). */
-static inline __attribute__((always_inline)) ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
+PKL_HOT ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
 {
 	vm->op_off = vm->pos;
 	vm->note[0] = 0;

@@ -76,9 +76,10 @@ size_t ms_job_finding_count(const ms_job *job);
  * message names member and offset. Returns code, so readers can `return ms_job_error(...)`. */
 ms_err ms_job_error(ms_job *job, const ms_src *src, uint64_t off, ms_err code,
                     const char *fmt, ...) MS_PRINTF(5, 6);
-/* Records a resolved global (for --list-globals and the differential test); a no-op when
- * the context keeps no globals (opts.no_globals). */
+/* Whether the context keeps the list of globals (ms_scan_opts.no_globals unset). */
 bool ms_job_keeps_globals(const ms_job *job);
+/* Records a resolved global (for --list-globals and the differential test); a no-op when
+ * the context keeps no globals. */
 ms_err ms_job_global(ms_job *job, const ms_src *src, uint64_t off, const char *module,
                      const char *name, const char *fq_module, const char *fq_name,
                      ms_global_use use, const char *args);

@@ -196,6 +196,8 @@ static int scan_parse(int argc, char **argv, scan_cfg *c)
 		return cli_usage_error("--no-yara conflicts with --rules and --yara-all-bytes");
 	if (optind >= argc) return cli_usage_error("scan: no PATH given");
 	c->opts.no_globals = !c->report.list_globals;
+	/* Results are freed after the pool's threads end: their munmaps then interrupt no CPU. */
+	c->opts.keep_mappings = c->jobs > 1;
 	return -1; /* go on */
 }
 

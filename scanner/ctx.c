@@ -2,6 +2,7 @@
 /* Copyright (c) 2026 The mscan authors */
 /* Context setup and the per-file entry points: map the file, dispatch by content, collect. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -23,6 +24,13 @@
 /* A result lives until the report is written: a clean file's strings are a few hundred bytes,
  * and a larger first block would be memory (and page faults) held per file of a folder. */
 #define CTX_STRINGS_FIRST ((size_t)1 << 10)
+/* opts.keep_mappings holds at most this many mappings and bytes of address space in the
+ * whole process, past which files are unmapped after their scan as usual: each mapping is
+ * a VMA (vm.max_map_count is 65530 by default) and user space is 128 TiB. */
+#define CTX_KEEP_MAPS_MAX ((size_t)8192)
+#define CTX_KEEP_BYTES_MAX ((size_t)16 << 40)
+static atomic_size_t ctx_kept_maps, ctx_kept_bytes;
+
 #ifndef SCAN_READ_MAX
 #define SCAN_READ_MAX ((size_t)64 << 10) /* files up to this size are read, not mapped */
 #endif
@@ -205,6 +213,22 @@ static void scan_read(const ms_ctx *ctx, ms_result *r, int fd, size_t len)
 	free(buf);
 }
 
+/* Reserves room for one more kept mapping of len bytes (see CTX_KEEP_MAPS_MAX). */
+static bool ctx_keep(size_t len)
+{
+	if (atomic_fetch_add(&ctx_kept_maps, 1) >= CTX_KEEP_MAPS_MAX) {
+		atomic_fetch_sub(&ctx_kept_maps, 1);
+		return false;
+	}
+	size_t before = atomic_fetch_add(&ctx_kept_bytes, len);
+	if (before > CTX_KEEP_BYTES_MAX || len > CTX_KEEP_BYTES_MAX - before) {
+		atomic_fetch_sub(&ctx_kept_bytes, len);
+		atomic_fetch_sub(&ctx_kept_maps, 1);
+		return false;
+	}
+	return true;
+}
+
 ms_err ms_scan_file(const ms_ctx *ctx, const char *path, ms_result **out)
 {
 	ms_result *r = res_new(path);
@@ -250,13 +274,23 @@ ms_err ms_scan_file(const ms_ctx *ctx, const char *path, ms_result **out)
 	}
 	madvise(map, len, MADV_RANDOM);
 	scan_mapped(ctx, r, map, len);
-	munmap(map, len);
+	if (ctx->opts.keep_mappings && ctx_keep(len)) {
+		r->map = map;
+		r->map_len = len;
+	} else {
+		munmap(map, len);
+	}
 	return MS_OK;
 }
 
 void ms_result_free(ms_result *r)
 {
 	if (!r) return;
+	if (r->map) {
+		munmap(r->map, r->map_len);
+		atomic_fetch_sub(&ctx_kept_bytes, r->map_len);
+		atomic_fetch_sub(&ctx_kept_maps, 1);
+	}
 	free(r->path);
 	free(r->findings);
 	free(r->globals);

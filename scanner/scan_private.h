@@ -130,6 +130,8 @@ struct ms_result {
 	char *dis;            /* disassembly text */
 	size_t dislen, discap;
 	struct ms_arena *strings;
+	void *map;            /* the file's mapping, kept (opts.keep_mappings) until freed */
+	size_t map_len;
 };
 
 #endif

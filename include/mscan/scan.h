@@ -22,6 +22,9 @@ typedef struct ms_scan_opts {
 	int record_ops;       /* keep the annotated disassembly (mscan dis) */
 	int no_globals;       /* keep no list of globals (ms_result_global_count is 0): less work
 	                       * and memory per file when no report lists them */
+	int keep_mappings;    /* a result keeps its file's mapping until ms_result_free: for scans
+	                       * on several threads whose results are freed after the threads end
+	                       * (each munmap while they run interrupts every CPU to flush TLBs) */
 } ms_scan_opts;
 
 /* Creates a context with the built-in policy and rules.

@@ -4,6 +4,8 @@
 #include "test.h"
 
 #include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "scanner/scan_private.h"
 
@@ -66,6 +68,60 @@ static void test_reports_escape_hostile_paths(void **state)
 	ms_ctx_free(ctx);
 }
 
+/* Lines of /proc/self/maps that map path. */
+static int t_mappings_of(const char *path)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	assert_non_null(f);
+	char line[4096];
+	int n = 0;
+	while (fgets(line, sizeof line, f)) {
+		size_t l = strlen(line);
+		if (l && line[l - 1] == '\n') line[--l] = 0;
+		size_t pl = strlen(path);
+		if (l >= pl && strcmp(line + l - pl, path) == 0) n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* keep_mappings: a mapped file (over 64 KiB) stays mapped until its result is freed, with the
+ * same verdict; without it the mapping is gone when ms_scan_file returns. */
+static void test_keep_mappings(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/mscan-keep-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	/* a pickle of 100 000 bytes of BININT1/POP, then STOP: clean, and mapped, not read */
+	static uint8_t buf[100000];
+	buf[0] = 0x80;
+	buf[1] = 2;
+	for (size_t i = 2; i + 3 < sizeof buf; i += 3) {
+		buf[i] = 'K';
+		buf[i + 1] = 1;
+		buf[i + 2] = '0';
+	}
+	buf[sizeof buf - 2] = 'N';
+	buf[sizeof buf - 1] = '.';
+	assert_int_equal(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
+	close(fd);
+	for (int keep = 0; keep < 2; keep++) {
+		ms_scan_opts o = {.no_yara = 1, .keep_mappings = keep};
+		ms_ctx *ctx;
+		assert_int_equal(ms_ctx_new(&o, &ctx), MS_OK);
+		ms_result *r = NULL;
+		assert_int_equal(ms_scan_file(ctx, path, &r), MS_OK);
+		assert_int_equal(ms_result_error(r, NULL), MS_OK);
+		assert_int_equal(ms_result_count(r), 0);
+		assert_int_equal(t_mappings_of(path), keep);
+		ms_result_free(r);
+		assert_int_equal(t_mappings_of(path), 0);
+		ms_ctx_free(ctx);
+	}
+	unlink(path);
+}
+
 /* Plain runs are copied, everything else is \xNN; the output is cut at dstlen - 1 and
  * never ends in half an escape. */
 static void test_printable(void **state)
@@ -92,6 +148,7 @@ int main(void)
 		cmocka_unit_test(test_empty_input_is_error),
 		cmocka_unit_test(test_reports_escape_hostile_paths),
 		cmocka_unit_test(test_printable),
+		cmocka_unit_test(test_keep_mappings),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

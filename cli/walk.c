@@ -3,6 +3,7 @@
 /* Folder expansion for `mscan scan`: an explicit stack, never recursion on attacker depth. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,7 +48,8 @@ static int walk_seen_add(walk_seen *s, dev_t d, ino_t i)
 	}
 }
 
-static int walk_push(walk_list *l, const char *path)
+/* Appends path, which the list then owns. */
+static int walk_take(walk_list *l, char *path)
 {
 	if (l->n == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 256;
@@ -56,8 +58,17 @@ static int walk_push(walk_list *l, const char *path)
 		l->paths = p;
 		l->cap = nc;
 	}
-	if (!(l->paths[l->n] = strdup(path))) return -1;
-	l->n++;
+	l->paths[l->n++] = path;
+	return 0;
+}
+
+static int walk_push(walk_list *l, const char *path)
+{
+	char *copy = strdup(path);
+	if (!copy || walk_take(l, copy)) {
+		free(copy);
+		return -1;
+	}
 	return 0;
 }
 
@@ -66,11 +77,6 @@ static int walk_match(const char **globs, size_t n, const char *rel, const char 
 	for (size_t i = 0; i < n; i++)
 		if (!fnmatch(globs[i], rel, 0) || !fnmatch(globs[i], base, 0)) return 1;
 	return 0;
-}
-
-static int walk_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* A file found while walking, before links and hard links are deduplicated. */
@@ -84,10 +90,11 @@ typedef struct walk_cand {
 typedef struct walk_cands {
 	walk_cand *v;
 	size_t n, cap;
+	size_t skip; /* bytes every path starts with (the folder argument): not compared */
 } walk_cands;
 
-static int walk_cand_push(walk_cands *c, const char *path, const struct stat *st, int is_link,
-                          int dangling)
+static int walk_cand_push(walk_cands *c, const char *path, size_t len, const struct stat *st,
+                          int is_link, int dangling)
 {
 	if (c->n == c->cap) {
 		size_t nc = c->cap ? c->cap * 2 : 256;
@@ -96,33 +103,78 @@ static int walk_cand_push(walk_cands *c, const char *path, const struct stat *st
 		c->v = p;
 		c->cap = nc;
 	}
-	walk_cand x = {strdup(path), dangling ? 0 : st->st_dev, dangling ? 0 : st->st_ino, is_link,
-	               dangling};
+	walk_cand x = {malloc(len + 1), dangling ? 0 : st->st_dev, dangling ? 0 : st->st_ino,
+	               is_link, dangling};
 	if (!x.path) return -1;
+	memcpy(x.path, path, len + 1);
 	c->v[c->n++] = x;
 	return 0;
 }
 
-/* Real files claim their inode before links to them do, then by path: which name of a file
- * is reported must not depend on readdir order. */
-static int walk_cand_claim_order(const void *a, const void *b)
+static int walk_cand_path_order(const void *a, const void *b, void *skip)
 {
 	const walk_cand *x = a, *y = b;
-	if (x->is_link != y->is_link) return x->is_link - y->is_link;
-	return strcmp(x->path, y->path);
+	return strcmp(x->path + *(size_t *)skip, y->path + *(size_t *)skip);
 }
 
-/* Walks one folder argument; found files go to out, sorted by path. */
+/* Sorts the candidates by path and moves the ones to scan into out, in that order. Real files
+ * claim their inode before links to them do, then by path: which name of a file is reported
+ * must not depend on readdir order. */
+static int walk_cands_claim(walk_cands *c, walk_seen *seen, walk_list *out)
+{
+	qsort_r(c->v, c->n, sizeof *c->v, walk_cand_path_order, &c->skip);
+	for (int links = 0; links < 2; links++)
+		for (size_t i = 0; i < c->n; i++) {
+			walk_cand *x = &c->v[i];
+			if (x->is_link != links) continue;
+			int fresh = x->dangling ? 1 : walk_seen_add(seen, x->dev, x->ino);
+			if (fresh < 0) return -1;
+			if (!fresh) {
+				free(x->path);
+				x->path = NULL;
+			}
+		}
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->v[i].path && walk_take(out, c->v[i].path)) return -1;
+		c->v[i].path = NULL;
+	}
+	return 0;
+}
+
+/* dir + "/" + name into *buf (grown as needed); returns its length, or 0 when out of memory. */
+static size_t walk_join(char **buf, size_t *cap, const char *dir, size_t dlen, const char *name)
+{
+	size_t nlen = strlen(name), sep = dlen && dir[dlen - 1] != '/';
+	size_t len = dlen + sep + nlen;
+	if (len + 1 > *cap) {
+		size_t nc = (len + 1) * 2;
+		char *nb = realloc(*buf, nc);
+		if (!nb) return 0;
+		*buf = nb;
+		*cap = nc;
+	}
+	memcpy(*buf, dir, dlen);
+	(*buf)[dlen] = '/';
+	memcpy(*buf + dlen + sep, name, nlen + 1);
+	return len;
+}
+
+/* Walks one folder argument; found files go to out, sorted by path. Entries are examined
+ * relative to their open folder (fstatat), not by full path: one lookup instead of one per
+ * path component. */
 static int walk_dir(const char *root, const walk_opts *o, walk_list *out, walk_seen *seen,
                     size_t *errors)
 {
-	walk_list dirs = {0}, files = {0};
-	walk_cands cands = {0};
+	walk_list dirs = {0};
+	size_t rootlen = strlen(root);
+	walk_cands cands = {.skip = rootlen};
+	char *p = NULL;
+	size_t pcap = 0;
 	int rc = 0;
 	if (walk_push(&dirs, root)) return -1;
-	size_t rootlen = strlen(root);
 	while (dirs.n && rc == 0) {
 		char *dir = dirs.paths[--dirs.n];
+		size_t dlen = strlen(dir);
 		DIR *d = opendir(dir);
 		if (!d) {
 			cli_warn("%s: %s", dir, strerror(errno));
@@ -130,45 +182,35 @@ static int walk_dir(const char *root, const walk_opts *o, walk_list *out, walk_s
 			free(dir);
 			continue;
 		}
+		int dfd = dirfd(d);
 		struct dirent *e;
 		while ((e = readdir(d)) && rc == 0) {
 			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-			size_t len = strlen(dir) + 1 + strlen(e->d_name) + 1;
-			char *p = malloc(len);
-			if (!p) { rc = -1; break; }
-			snprintf(p, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
+			size_t len = walk_join(&p, &pcap, dir, dlen, e->d_name);
+			if (!len) { rc = -1; break; }
 			const char *rel = p + rootlen + (p[rootlen] == '/');
 			struct stat lst, st;
-			if (lstat(p, &lst) != 0 || walk_match(o->exclude, o->nexclude, rel, e->d_name)) {
-				free(p); /* vanished (nothing to scan) or excluded */
-				continue;
-			}
+			if (fstatat(dfd, e->d_name, &lst, AT_SYMLINK_NOFOLLOW) != 0 ||
+			    walk_match(o->exclude, o->nexclude, rel, e->d_name))
+				continue; /* vanished (nothing to scan) or excluded */
 			int is_link = S_ISLNK(lst.st_mode);
-			int dangling = is_link && stat(p, &st) != 0;
+			int dangling = is_link && fstatat(dfd, e->d_name, &st, 0) != 0;
 			if (!is_link) st = lst;
 			if (!dangling && S_ISDIR(st.st_mode)) {
 				if (!is_link && walk_seen_add(seen, st.st_dev, st.st_ino) == 1)
 					rc = walk_push(&dirs, p);
 			} else if (o->ninclude == 0 || walk_match(o->include, o->ninclude, rel, e->d_name)) {
 				/* a dangling link is kept so that the scan reports it */
-				rc = walk_cand_push(&cands, p, &st, is_link, dangling);
+				rc = walk_cand_push(&cands, p, len, &st, is_link, dangling);
 			}
-			free(p);
 		}
 		closedir(d);
 		free(dir);
 	}
-	qsort(cands.v, cands.n, sizeof *cands.v, walk_cand_claim_order);
-	for (size_t i = 0; i < cands.n && rc == 0; i++) {
-		int fresh = cands.v[i].dangling ? 1 : walk_seen_add(seen, cands.v[i].dev, cands.v[i].ino);
-		if (fresh < 0) rc = -1;
-		else if (fresh) rc = walk_push(&files, cands.v[i].path);
-	}
-	qsort(files.paths, files.n, sizeof *files.paths, walk_cmp);
-	for (size_t i = 0; i < files.n && rc == 0; i++) rc = walk_push(out, files.paths[i]);
+	if (rc == 0) rc = walk_cands_claim(&cands, seen, out);
 	for (size_t i = 0; i < cands.n; i++) free(cands.v[i].path);
 	free(cands.v);
-	walk_list_free(&files);
+	free(p);
 	walk_list_free(&dirs);
 	return rc;
 }

@@ -196,8 +196,9 @@ static int scan_parse(int argc, char **argv, scan_cfg *c)
 		return cli_usage_error("--no-yara conflicts with --rules and --yara-all-bytes");
 	if (optind >= argc) return cli_usage_error("scan: no PATH given");
 	c->opts.no_globals = !c->report.list_globals;
-	/* Results are freed after the pool's threads end: their munmaps then interrupt no CPU. */
-	c->opts.keep_mappings = c->jobs > 1;
+	/* mscan exits after the report: its exit unmaps every file at once, which costs less than
+	 * a munmap each, and no munmap interrupts the other scan threads. */
+	c->opts.keep_mappings = MS_MAPPINGS_UNTIL_EXIT;
 	return -1; /* go on */
 }
 

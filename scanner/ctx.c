@@ -26,7 +26,8 @@
 #define CTX_STRINGS_FIRST ((size_t)1 << 10)
 /* opts.keep_mappings holds at most this many mappings and bytes of address space in the
  * whole process, past which files are unmapped after their scan as usual: each mapping is
- * a VMA (vm.max_map_count is 65530 by default) and user space is 128 TiB. */
+ * a VMA (vm.max_map_count is 65530 by default) and user space is 128 TiB. Mappings left to
+ * the exit (MS_MAPPINGS_UNTIL_EXIT) count until then. */
 #define CTX_KEEP_MAPS_MAX ((size_t)8192)
 #define CTX_KEEP_BYTES_MAX ((size_t)16 << 40)
 static atomic_size_t ctx_kept_maps, ctx_kept_bytes;
@@ -274,7 +275,9 @@ ms_err ms_scan_file(const ms_ctx *ctx, const char *path, ms_result **out)
 	}
 	madvise(map, len, MADV_RANDOM);
 	scan_mapped(ctx, r, map, len);
-	if (ctx->opts.keep_mappings && ctx_keep(len)) {
+	if (ctx->opts.keep_mappings == MS_MAPPINGS_UNTIL_EXIT && ctx_keep(len)) {
+		/* left to the process's exit: nothing refers to it any more */
+	} else if (ctx->opts.keep_mappings == MS_MAPPINGS_UNTIL_FREE && ctx_keep(len)) {
 		r->map = map;
 		r->map_len = len;
 	} else {

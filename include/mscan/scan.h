@@ -22,10 +22,19 @@ typedef struct ms_scan_opts {
 	int record_ops;       /* keep the annotated disassembly (mscan dis) */
 	int no_globals;       /* keep no list of globals (ms_result_global_count is 0): less work
 	                       * and memory per file when no report lists them */
-	int keep_mappings;    /* a result keeps its file's mapping until ms_result_free: for scans
-	                       * on several threads whose results are freed after the threads end
-	                       * (each munmap while they run interrupts every CPU to flush TLBs) */
+	int keep_mappings;    /* when a mapped file is unmapped: MS_MAPPINGS_* below */
 } ms_scan_opts;
+
+/* ms_scan_opts.keep_mappings. Files over 64 KiB are mapped, not read. */
+enum {
+	MS_MAPPINGS_UNMAP = 0,      /* when the file's scan ends */
+	MS_MAPPINGS_UNTIL_FREE = 1, /* by ms_result_free: for scans on several threads whose
+	                             * results are freed after the threads end (each munmap while
+	                             * they run interrupts every CPU to flush its TLB) */
+	MS_MAPPINGS_UNTIL_EXIT = 2, /* never: the process's exit unmaps them all at once, cheaper
+	                             * than a munmap each; for a process that exits after its
+	                             * report (mscan scan). The address space stays taken. */
+};
 
 /* Creates a context with the built-in policy and rules.
  * Returns MS_OK, MS_ERR_NOMEM, MS_ERR_YARA. Caller frees *out with ms_ctx_free. */

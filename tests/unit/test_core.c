@@ -85,8 +85,8 @@ static int t_mappings_of(const char *path)
 	return n;
 }
 
-/* keep_mappings: a mapped file (over 64 KiB) stays mapped until its result is freed, with the
- * same verdict; without it the mapping is gone when ms_scan_file returns. */
+/* keep_mappings: a mapped file (over 64 KiB) stays mapped until its result is freed, or for
+ * good, with the same verdict; by default the mapping is gone when ms_scan_file returns. */
 static void test_keep_mappings(void **state)
 {
 	(void)state;
@@ -106,17 +106,18 @@ static void test_keep_mappings(void **state)
 	buf[sizeof buf - 1] = '.';
 	assert_int_equal(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
 	close(fd);
-	for (int keep = 0; keep < 2; keep++) {
-		ms_scan_opts o = {.no_yara = 1, .keep_mappings = keep};
+	static const int keeps[] = {MS_MAPPINGS_UNMAP, MS_MAPPINGS_UNTIL_FREE, MS_MAPPINGS_UNTIL_EXIT};
+	for (size_t k = 0; k < sizeof keeps / sizeof keeps[0]; k++) {
+		ms_scan_opts o = {.no_yara = 1, .keep_mappings = keeps[k]};
 		ms_ctx *ctx;
 		assert_int_equal(ms_ctx_new(&o, &ctx), MS_OK);
 		ms_result *r = NULL;
 		assert_int_equal(ms_scan_file(ctx, path, &r), MS_OK);
 		assert_int_equal(ms_result_error(r, NULL), MS_OK);
 		assert_int_equal(ms_result_count(r), 0);
-		assert_int_equal(t_mappings_of(path), keep);
+		assert_int_equal(t_mappings_of(path), keeps[k] != MS_MAPPINGS_UNMAP);
 		ms_result_free(r);
-		assert_int_equal(t_mappings_of(path), 0);
+		assert_int_equal(t_mappings_of(path), keeps[k] == MS_MAPPINGS_UNTIL_EXIT);
 		ms_ctx_free(ctx);
 	}
 	unlink(path);

@@ -33,6 +33,7 @@
 #define TZ_MAX_VERSION 10
 #define TZ_MAX_WALK ((size_t)1 << 24) /* values visited when collecting storage references */
 #define TZ_MAX_STORAGE_REFS ((size_t)1 << 22) /* storage persistent ids in one pickle */
+#define TZ_WALK_STACK_FIRST 256 /* values the storage walk holds before it allocates */
 #define TZ_VERSION_MAX_LEN 32u
 
 static unsigned tz_bid(const uint8_t *p, size_t len)
@@ -168,23 +169,30 @@ static bool tz_holds_values(pv_kind k)
 	}
 }
 
+/* Grows the walk's stack from the one on the C stack to the heap, then doubling. */
+static bool tz_stack_grow(pv ***st, size_t *cap, pv **first)
+{
+	pv **ns = *st == first ? malloc(*cap * 2 * sizeof *ns) : realloc(*st, *cap * 2 * sizeof *ns);
+	if (!ns) return false;
+	if (*st == first) memcpy(ns, first, *cap * sizeof *ns);
+	*st = ns;
+	*cap *= 2;
+	return true;
+}
+
 static void tz_collect(tz_walk *w, pv *const *roots, size_t nroots)
 {
-	size_t cap = 1024, n = 0;
-	pv **st = malloc(cap * sizeof *st);
-	if (!st) {
-		w->overflow = true;
-		return;
-	}
+	pv *first[TZ_WALK_STACK_FIRST];
+	size_t cap = TZ_WALK_STACK_FIRST, n = 0;
+	pv **st = first;
+	/* Only values with values inside are pushed: scalars hold no storage reference. */
 #define TZ_PUSH(x)                                                                     \
 	do {                                                                           \
-		pv *x_ = (x);                                                    \
-		if (x_ && !w->overflow) {                                              \
-			if (n == cap) {                                                \
-				pv **ns_ = realloc(st, cap * 2 * sizeof *st);    \
-				if (!ns_) { w->overflow = true; break; }               \
-				st = ns_;                                              \
-				cap *= 2;                                              \
+		pv *x_ = (x);                                                          \
+		if (x_ && tz_holds_values(x_->kind) && !w->overflow) {                 \
+			if (n == cap && !tz_stack_grow(&st, &cap, first)) {            \
+				w->overflow = true;                                    \
+				break;                                                 \
 			}                                                              \
 			st[n++] = x_;                                                  \
 		}                                                                      \
@@ -196,7 +204,7 @@ static void tz_collect(tz_walk *w, pv *const *roots, size_t nroots)
 			w->overflow = true;
 			break;
 		}
-		if (!tz_holds_values(v->kind) || !tz_visit(w, v)) continue;
+		if (!tz_visit(w, v)) continue;
 		switch (v->kind) {
 		case PV_TUPLE: case PV_LIST: case PV_DICT: case PV_SET: case PV_FROZENSET:
 			for (size_t i = 0; i < v->u.seq.n; i++) TZ_PUSH(v->u.seq.v[i]);
@@ -217,7 +225,7 @@ static void tz_collect(tz_walk *w, pv *const *roots, size_t nroots)
 		}
 	}
 #undef TZ_PUSH
-	free(st);
+	if (st != first) free(st);
 }
 
 bool tz_collect_storages(pv *const *roots, size_t nroots, tz_storage **out, size_t *nout)

@@ -239,6 +239,17 @@ static int zip_cmp_name(const void *a, const void *b)
 	return x->nlen < y->nlen ? -1 : x->nlen > y->nlen;
 }
 
+/* True when the names strictly ascend in directory order, as torch.save writes them: then no
+ * name is there twice and the sort that finds duplicates is not needed. */
+static bool zip_names_ascending(const zip_archive *z)
+{
+	for (size_t i = 1; i < z->n; i++) {
+		const zip_entry *x = &z->e[i - 1], *y = &z->e[i];
+		if (zip_cmp_name(&x, &y) >= 0) return false;
+	}
+	return true;
+}
+
 /* libzip as an oracle: an archive it refuses but the loaders read is an anomaly. */
 static void zip_libzip_check(ms_job *job, const ms_src *src, size_t n)
 {
@@ -361,7 +372,7 @@ static ms_err zip_load_dir(ms_job *job, const ms_src *src, const zip_dir *dp, zi
 			if (rc == MS_OK) rc = r2;
 		}
 	}
-	if (z->n > 1) {
+	if (z->n > 1 && !zip_names_ascending(z)) {
 		zip_entry **ix = malloc(z->n * sizeof *ix);
 		if (ix) {
 			for (size_t i = 0; i < z->n; i++) ix[i] = &z->e[i];

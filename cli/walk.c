@@ -154,7 +154,7 @@ static size_t walk_join(char **buf, size_t *cap, const char *dir, size_t dlen, c
 		*cap = nc;
 	}
 	memcpy(*buf, dir, dlen);
-	(*buf)[dlen] = '/';
+	if (sep) (*buf)[dlen] = '/';
 	memcpy(*buf + dlen + sep, name, nlen + 1);
 	return len;
 }

@@ -130,7 +130,7 @@ struct ms_result {
 	char *dis;            /* disassembly text */
 	size_t dislen, discap;
 	struct ms_arena *strings;
-	void *map;            /* the file's mapping, kept (opts.keep_mappings) until freed */
+	void *map;            /* the file's mapping, kept until freed (MS_MAPPINGS_UNTIL_FREE) */
 	size_t map_len;
 };
 

@@ -172,9 +172,10 @@ static bool tz_holds_values(pv_kind k)
 /* Grows the walk's stack from the one on the C stack to the heap, then doubling. */
 static bool tz_stack_grow(pv ***st, size_t *cap, pv **first)
 {
-	pv **ns = *st == first ? malloc(*cap * 2 * sizeof *ns) : realloc(*st, *cap * 2 * sizeof *ns);
+	bool on_stack = *st == first;
+	pv **ns = on_stack ? malloc(*cap * 2 * sizeof *ns) : realloc(*st, *cap * 2 * sizeof *ns);
 	if (!ns) return false;
-	if (*st == first) memcpy(ns, first, *cap * sizeof *ns);
+	if (on_stack) memcpy(ns, first, *cap * sizeof *ns);
 	*st = ns;
 	*cap *= 2;
 	return true;

@@ -275,11 +275,13 @@ ms_err ms_scan_file(const ms_ctx *ctx, const char *path, ms_result **out)
 	}
 	madvise(map, len, MADV_RANDOM);
 	scan_mapped(ctx, r, map, len);
-	if (ctx->opts.keep_mappings == MS_MAPPINGS_UNTIL_EXIT && ctx_keep(len)) {
-		/* left to the process's exit: nothing refers to it any more */
-	} else if (ctx->opts.keep_mappings == MS_MAPPINGS_UNTIL_FREE && ctx_keep(len)) {
-		r->map = map;
-		r->map_len = len;
+	int keep = ctx->opts.keep_mappings;
+	if ((keep == MS_MAPPINGS_UNTIL_FREE || keep == MS_MAPPINGS_UNTIL_EXIT) && ctx_keep(len)) {
+		/* until exit: nothing refers to the mapping, the process's exit unmaps it */
+		if (keep == MS_MAPPINGS_UNTIL_FREE) {
+			r->map = map;
+			r->map_len = len;
+		}
 	} else {
 		munmap(map, len);
 	}

@@ -530,7 +530,8 @@ ms_err ms_yara_scan(const ms_yara *y, ms_job *job, const ms_src *src, const char
 	yr_scanner_set_callback(sc, yg_scan_cb, &s);
 	/* Matching rules only: with neither report flag libyara calls back for every rule that did
 	 * not match too (27 calls a scan for nothing). */
-	yr_scanner_set_flags(sc, SCAN_FLAGS_REPORT_RULES_MATCHING | (in_map ? 0 : SCAN_FLAGS_NO_TRYCATCH));
+	yr_scanner_set_flags(sc, SCAN_FLAGS_REPORT_RULES_MATCHING |
+	                             (in_map ? 0 : SCAN_FLAGS_NO_TRYCATCH));
 	int yrc = ERROR_SUCCESS;
 	if (yr_scanner_define_string_variable(sc, "kind", s.kind) != ERROR_SUCCESS ||
 	    yr_scanner_define_string_variable(sc, "member", src->member ? src->member : "") !=

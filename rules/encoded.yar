@@ -55,9 +55,11 @@ rule pickle_exec_decoded_payload
 		description = "pickle imports exec/eval together with a decoder (zlib, base64, marshal, codecs)"
 		reference = "https://github.com/coldwaterq/pickle_injector"
 	strings:
-		$exec0 = /c(__builtin__|builtins)\n(exec|eval|compile)\n/
+		// the GLOBAL opcode "c" is written into each alternative so that it starts the atom:
+		// a lone "c" (or a name's first letters) would be an atom hit in most pickles
+		$exec0 = /(c__builtin__|cbuiltins)\n(exec|eval|compile)\n/
 		$exec4 = /\x8c(\x08builtins|\x0b__builtin__)\x94?\x8c\x04(exec|eval)\x94?\x93/
-		$dec0 = /c(zlib|base64|marshal|codecs|binascii|lzma|bz2|gzip)\n(decompress|b64decode|b32decode|b85decode|a85decode|decodebytes|loads|decode|unhexlify|a2b_base64|a2b_hex)\n/
+		$dec0 = /(czlib|cbase64|cmarshal|ccodecs|cbinascii|clzma|cbz2|cgzip)\n(decompress|b64decode|b32decode|b85decode|a85decode|decodebytes|loads|decode|unhexlify|a2b_base64|a2b_hex)\n/
 		$dec4 = /\x8c[\x03-\x08](zlib|base64|marshal|codecs|binascii|lzma|bz2|gzip)\x94?\x8c[\x04-\x0c](decompress|b64decode|b32decode|b85decode|a85decode|decodebytes|loads|decode|unhexlify|a2b_base64|a2b_hex)\x94?\x93/
 	condition:
 		($exec0 or $exec4) and ($dec0 or $dec4) and

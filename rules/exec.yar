@@ -4,6 +4,8 @@
 // An archive member (kind "member"/"data") is checked at offset 0 with the header's own
 // structure; inside pickles (raw stream or decoded constants) the header must be followed by
 // the fields that make it loadable, because a pickle stream holds arbitrary bytes.
+// Each condition tests "is the string there at all" first: libyara 4.2 evaluates every
+// rule's condition on every scan, and the short-circuit skips the rest for the usual file.
 
 rule embedded_elf
 {
@@ -15,10 +17,11 @@ rule embedded_elf
 	strings:
 		$elf = { 7F 45 4C 46 (01 | 02) (01 | 02) 01 }
 	condition:
-		($elf at 0 and (kind == "member" or kind == "data") and uint16(16) >= 1 and uint16(16) <= 4)
-		or ($elf and (kind == "pickle" or kind == "pickle-strings") and
-		    for any i in (1 .. #elf) : (uint16(@elf[i] + 16) >= 1 and uint16(@elf[i] + 16) <= 4
-		                                and uint32(@elf[i] + 20) == 1))
+		$elf and
+		(($elf at 0 and (kind == "member" or kind == "data") and uint16(16) >= 1 and uint16(16) <= 4)
+		 or ((kind == "pickle" or kind == "pickle-strings") and
+		     for any i in (1 .. #elf) : (uint16(@elf[i] + 16) >= 1 and uint16(@elf[i] + 16) <= 4
+		                                 and uint32(@elf[i] + 20) == 1)))
 }
 
 rule embedded_pe
@@ -32,11 +35,12 @@ rule embedded_pe
 		$dos = "This program cannot be run in DOS mode"
 		$mz = "MZ"
 	condition:
-		($mz at 0 and (kind == "member" or kind == "data") and uint32(0x3c) < 0x1000 and
-		 uint32(uint32(0x3c)) == 0x00004550)
-		or ($dos and $mz and (kind == "pickle" or kind == "pickle-strings") and
-		    for any i in (1 .. #mz) : (@mz[i] < @dos and @dos - @mz[i] < 0x80 and
-		        uint32(@mz[i] + uint32(@mz[i] + 0x3c)) == 0x00004550))
+		$mz and
+		(($mz at 0 and (kind == "member" or kind == "data") and uint32(0x3c) < 0x1000 and
+		  uint32(uint32(0x3c)) == 0x00004550)
+		 or ($dos and (kind == "pickle" or kind == "pickle-strings") and
+		     for any i in (1 .. #mz) : (@mz[i] < @dos and @dos - @mz[i] < 0x80 and
+		         uint32(@mz[i] + uint32(@mz[i] + 0x3c)) == 0x00004550)))
 }
 
 rule embedded_macho
@@ -51,8 +55,9 @@ rule embedded_macho
 		$m32 = { CE FA ED FE (07 | 0C) 00 00 00 ?? ?? ?? ?? (02 | 06 | 08) 00 00 00 }
 		$m64 = { CF FA ED FE (07 | 0C) 00 00 01 ?? ?? ?? ?? (02 | 06 | 08) 00 00 00 }
 	condition:
-		(($m32 at 0 or $m64 at 0) and (kind == "member" or kind == "data"))
-		or (any of them and (kind == "pickle" or kind == "pickle-strings"))
+		any of them and
+		((($m32 at 0 or $m64 at 0) and (kind == "member" or kind == "data"))
+		 or kind == "pickle" or kind == "pickle-strings")
 }
 
 rule embedded_shell_script
@@ -66,6 +71,7 @@ rule embedded_shell_script
 		$she = /#![ \t]{0,4}\/(usr\/)?(local\/)?bin\/(env[ \t]+)?(ba|da|z|k|c|tc|fi)?sh[ \t]*(-[a-z]+[ \t]*)?(\n|\\n)/
 		$py = /#![ \t]{0,4}\/(usr\/)?(local\/)?bin\/(env[ \t]+)?(python[23]?(\.[0-9]+)?|perl|ruby|node)[ \t]*(\n|\\n)/
 	condition:
-		(($she at 0 or $py at 0) and (kind == "member" or kind == "data"))
-		or (any of them and (kind == "pickle" or kind == "pickle-strings"))
+		any of them and
+		((($she at 0 or $py at 0) and (kind == "member" or kind == "data"))
+		 or kind == "pickle" or kind == "pickle-strings")
 }

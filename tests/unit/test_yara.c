@@ -88,8 +88,20 @@ static const sample samples[] = {
 	 S("\x80\x04\x8c\x08" "builtins\x94\x8c\x04" "exec\x94\x93\x94\x8c\x06" "base64\x94\x8c\x09"
 	   "b64decode\x94\x93\x94."),
 	 S("\x80\x04\x8c\x06" "base64\x94\x8c\x09" "b64decode\x94\x93\x94.")},
+	{"pickle_exec_decoded_payload", "pickle",
+	 S("\x80\x02" "cbuiltins\neval\n(cmarshal\nloads\n(C\x03xyztRtR."),
+	 S("\x80\x02" "cbuiltin\neval\n(cmarshal\nloads\n(C\x03xyztRtR.")},
 	{"embedded_elf", "data", S("\x7f" "ELF\x01\x01\x01\0\0\0\0\0\0\0\0\0\x01\0\x03\0\x01\0\0\0"),
 	 S("xx\x7f" "ELF\x01\x01\x01\0\0\0\0\0\0\0\0\0\x01\0\x03\0\x01\0\0\0")},
+	/* inside a pickle the header may be anywhere, with its e_type and e_version */
+	{"embedded_elf", "pickle", S("xx\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0\x3e\0\x01\0\0\0"),
+	 S("xx\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0\x3e\0\x02\0\0\0")},
+	{"embedded_macho", "member", S("\xcf\xfa\xed\xfe\x07\0\0\x01\x03\0\0\0\x02\0\0\0"),
+	 S("x\xcf\xfa\xed\xfe\x07\0\0\x01\x03\0\0\0\x02\0\0\0")},
+	{"embedded_macho", "pickle-strings", S("x\xcf\xfa\xed\xfe\x07\0\0\x01\x03\0\0\0\x02\0\0\0"),
+	 S("x\xcf\xfa\xed\xfe\x07\0\0\x01\x03\0\0\0\x03\0\0\0")},
+	{"embedded_shell_script", "member", S("#!/bin/sh\necho hi\n"), S(" #!/bin/sh\necho hi\n")},
+	{"embedded_shell_script", "pickle-strings", S("x\n#!/usr/bin/env python3\n"), S("x\n#!/usr/bin/envy\n")},
 	{"crypto_miner", "pickle-strings", S("stratum+tcp://pool.example.invalid:3333\n"),
 	 S("stratum of layers\n")},
 	{"crypto_miner", "member", S("./xmrig --donate-level 1 -o pool\n"),
@@ -102,6 +114,10 @@ static const sample samples[] = {
 	/* a whole constant: the first one too, never the tail of a longer one */
 	{"ipv4_in_pickle", "pickle-strings", S("192.0.2.1\n"), S("v192.0.2.1\n")},
 	{"ipv4_in_pickle", "pickle-strings", S("0.weight\n10.0.0.1\n"), S("0.weight\n1000.0.0.1\n")},
+	/* the atom is digit-dot-digit: one- and three-digit octets on each side of it, a port */
+	{"ipv4_in_pickle", "pickle-strings", S("w\n1.22.3.255:8080\n"), S("w\n1.22.3.255.4\n")},
+	{"ipv4_in_pickle", "pickle-strings", S("255.1.0.99\n"), S("255.1.0.\n")},
+	{"ipv4_in_pickle", "pickle-strings", S("a.0.b\n123.45.6.7\n"), S("a.0.b\n123.45.6.7x\n")},
 	{"pickle_injected_before_proto", "pickle",
 	 S("c__builtin__\nexec\n(Vprint('pwned')\ntR\x80\x04\x95\x05\0\0\0\0\0\0\0}\x94."),
 	 S("\x80\x04\x95\x05\0\0\0\0\0\0\0c__builtin__\nset\n(tR.")},

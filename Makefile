@@ -80,7 +80,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 RULE_FILES := $(sort $(wildcard rules/*.txt rules/*.yar rules/*.json))
 YAR_FILES  := $(filter %.yar,$(RULE_FILES))
 
-.PHONY: all deps pydeps check test unit cli-test asan fuzz fuzz-smoke demo bench install clean
+.PHONY: all deps pydeps check test unit cli-test asan fuzz fuzz-smoke demo bench install clean yara-diff
 
 all: $(BUILDDIR)/mscan $(BUILDDIR)/libmscan.a
 
@@ -108,6 +108,21 @@ $(BUILDDIR)/obj/rules_data.o: $(BUILDDIR)/rules_data.c
 $(BUILDDIR)/yara-precompile: scanner/tools/yara_precompile.c scanner/yara_externals.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+# make yara-diff [OLD=REV]: do the rules decide as they did at git revision OLD (default HEAD)
+# on the corpus and on generated inputs near their patterns' edges? (rules/README.md)
+OLD ?= HEAD
+$(BUILDDIR)/yara-rules-diff: scanner/tools/yara_rules_diff.c scanner/yara_externals.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+yara-diff: $(BUILDDIR)/yara-rules-diff
+	@mkdir -p $(BUILDDIR)/yara-diff
+	for f in $(YAR_FILES); do git show $(OLD):$$f; done > $(BUILDDIR)/yara-diff/old.yar
+	cat $(YAR_FILES) > $(BUILDDIR)/yara-diff/new.yar
+	python3 rules/gen/yara_diff_inputs.py 400000 1 > $(BUILDDIR)/yara-diff/inputs.rec
+	find corpus -type f | sort | xargs $(BUILDDIR)/yara-rules-diff $(BUILDDIR)/yara-diff/old.yar \
+	  $(BUILDDIR)/yara-diff/new.yar $(BUILDDIR)/yara-diff/inputs.rec
 
 $(BUILDDIR)/yara_compiled.c: $(BUILDDIR)/yara-precompile $(YAR_FILES)
 	$(BUILDDIR)/yara-precompile $(YAR_FILES) > $@.tmp && mv $@.tmp $@

@@ -17,7 +17,7 @@ rule crypto_miner
 		$cn = "cryptonight" nocase fullword
 		$donate = "--donate-level"
 	condition:
-		$stratum or (any of ($xmrig, $minerd, $cn, $donate) and kind != "data")
+		any of them and ($stratum or kind != "data")
 }
 
 rule url_in_pickle
@@ -53,9 +53,10 @@ rule ipv4_in_pickle
 		// otherwise: every dot of every state-dict key ("layers.0.weight") was verified.
 		$s = /[0-9]{0,2}(0\.0|0\.1|0\.2|0\.3|0\.4|0\.5|0\.6|0\.7|0\.8|0\.9|1\.0|1\.1|1\.2|1\.3|1\.4|1\.5|1\.6|1\.7|1\.8|1\.9|2\.0|2\.1|2\.2|2\.3|2\.4|2\.5|2\.6|2\.7|2\.8|2\.9|3\.0|3\.1|3\.2|3\.3|3\.4|3\.5|3\.6|3\.7|3\.8|3\.9|4\.0|4\.1|4\.2|4\.3|4\.4|4\.5|4\.6|4\.7|4\.8|4\.9|5\.0|5\.1|5\.2|5\.3|5\.4|5\.5|5\.6|5\.7|5\.8|5\.9|6\.0|6\.1|6\.2|6\.3|6\.4|6\.5|6\.6|6\.7|6\.8|6\.9|7\.0|7\.1|7\.2|7\.3|7\.4|7\.5|7\.6|7\.7|7\.8|7\.9|8\.0|8\.1|8\.2|8\.3|8\.4|8\.5|8\.6|8\.7|8\.8|8\.9|9\.0|9\.1|9\.2|9\.3|9\.4|9\.5|9\.6|9\.7|9\.8|9\.9)[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}(:[0-9]{1,5})?\n/
 	condition:
-		(($b or $v) and kind == "pickle") or
-		($s and kind == "pickle-strings" and
-		 for any i in (1..#s) : (@s[i] == 0 or uint8(@s[i] - 1) == 0x0a))
+		any of them and
+		((($b or $v) and kind == "pickle") or
+		 ($s and kind == "pickle-strings" and
+		  for any i in (1..#s) : (@s[i] == 0 or uint8(@s[i] - 1) == 0x0a)))
 }
 
 rule pickle_injected_before_proto

@@ -1386,8 +1386,10 @@ static void pkl_inner_call(pkl_vm *vm, const pv *outer, const pv *args, unsigned
 {
 	if (depth >= PKL_MAX_CALLS_ARG_DEPTH || !args || args->kind != PV_TUPLE) return;
 	if (!outer || outer->kind != PV_GLOBAL || outer->u.g.unresolved) return;
-	for (size_t k = 0; k < sizeof pkl_calls_arg / sizeof pkl_calls_arg[0]; k++) {
-		if (!(outer->u.g.roles & (1u << k))) continue;
+	/* the set bits only, lowest first: most calls are to globals with none */
+	unsigned calls = outer->u.g.roles & ((1u << sizeof pkl_calls_arg / sizeof pkl_calls_arg[0]) - 1);
+	for (; calls; calls &= calls - 1) {
+		size_t k = (size_t)__builtin_ctz(calls);
 		if (args->u.seq.n <= pkl_calls_arg[k].fn) continue;
 		pv *fn = args->u.seq.v[pkl_calls_arg[k].fn];
 		const char *via = pkl_calls_arg[k].name;

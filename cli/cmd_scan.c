@@ -238,8 +238,9 @@ static int scan_status(ms_result **rs, size_t n, ms_severity fail_on, size_t wal
 /* What a scan built is left to the process's exit, which main() reaches right after the
  * report: freeing it would be work for nothing (libyara's rules alone are ~2400 blocks, a
  * sixth of a small file's scan, and every result is its own few). Held here, reachable, so
- * that leak checkers do not count it as lost. */
-static struct {
+ * that leak checkers do not count it as lost; volatile, or the compiler drops the stores to
+ * a variable nothing reads. */
+static volatile struct {
 	ms_ctx *ctx;
 	ms_result **rs;
 	walk_list files;

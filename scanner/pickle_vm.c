@@ -1387,7 +1387,7 @@ static void pkl_inner_call(pkl_vm *vm, const pv *outer, const pv *args, unsigned
 	if (depth >= PKL_MAX_CALLS_ARG_DEPTH || !args || args->kind != PV_TUPLE) return;
 	if (!outer || outer->kind != PV_GLOBAL || outer->u.g.unresolved) return;
 	/* the set bits only, lowest first: most calls are to globals with none */
-	unsigned calls = outer->u.g.roles & ((1u << sizeof pkl_calls_arg / sizeof pkl_calls_arg[0]) - 1);
+	unsigned calls = outer->u.g.roles & ((1u << (sizeof pkl_calls_arg / sizeof pkl_calls_arg[0])) - 1);
 	for (; calls; calls &= calls - 1) {
 		size_t k = (size_t)__builtin_ctz(calls);
 		if (args->u.seq.n <= pkl_calls_arg[k].fn) continue;

@@ -374,6 +374,8 @@ static ms_err zip_load_dir(ms_job *job, const ms_src *src, const zip_dir *dp, zi
 	}
 	if (z->n > 1 && !zip_names_ascending(z)) {
 		zip_entry **ix = malloc(z->n * sizeof *ix);
+		/* no duplicate check is no verdict: the archive is an error, never clean */
+		if (!ix && rc == MS_OK) rc = ms_job_error(job, src, 0, MS_ERR_NOMEM, "zip: no memory");
 		if (ix) {
 			for (size_t i = 0; i < z->n; i++) ix[i] = &z->e[i];
 			qsort(ix, z->n, sizeof *ix, zip_cmp_name);

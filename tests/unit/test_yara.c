@@ -363,6 +363,47 @@ static void test_no_yara(void **state)
 	ms_ctx_free(ctx);
 }
 
+/* Each thread keeps the scanner it used last (yara_glue.c): one made for other rules, for
+ * rules since recompiled or for a context since freed must never be taken back. */
+static void test_scanner_reuse(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/mscan-reuse-XXXXXX", rule[sizeof dir + 16];
+	assert_non_null(mkdtemp(dir));
+	snprintf(rule, sizeof rule, "%s/r.yar", dir);
+	FILE *f = fopen(rule, "w");
+	assert_non_null(f);
+	fputs("rule marker_r { meta: severity = \"high\" strings: $a = \"MARKER-R-7\" "
+	      "condition: $a }\n", f);
+	assert_int_equal(fclose(f), 0);
+	static const char buf[] = "..MARKER-R-7..";
+	ms_ctx *with = ctx_new(0), *without = ctx_new(0);
+	assert_int_equal(ms_ctx_add_rules(with, rule), MS_OK);
+	for (int round = 0; round < 3; round++) {
+		ms_result *r = yscan(with, "data", buf, sizeof buf - 1);
+		assert_true(t_has_rule(r, "MS-YARA-marker_r"));
+		ms_result_free(r);
+		r = yscan(without, "data", buf, sizeof buf - 1);
+		assert_false(t_has_rule(r, "MS-YARA-marker_r"));
+		ms_result_free(r);
+	}
+	/* Rules added after scans: the scanner this thread kept belongs to the old rules. */
+	assert_int_equal(ms_ctx_add_rules(without, rule), MS_OK);
+	ms_result *r = yscan(without, "data", buf, sizeof buf - 1);
+	assert_true(t_has_rule(r, "MS-YARA-marker_r"));
+	ms_result_free(r);
+	/* A context freed while this thread keeps its scanner; the next may reuse its memory. */
+	ms_ctx_free(with);
+	ms_ctx_free(without);
+	ms_ctx *fresh = ctx_new(0);
+	r = yscan(fresh, "data", buf, sizeof buf - 1);
+	assert_false(t_has_rule(r, "MS-YARA-marker_r"));
+	ms_result_free(r);
+	ms_ctx_free(fresh);
+	unlink(rule);
+	rmdir(dir);
+}
+
 typedef struct par {
 	const ms_ctx *ctx;
 	int bad;
@@ -385,11 +426,12 @@ static void *par_worker(void *arg)
 	return NULL;
 }
 
-/* Many threads share one compiled rule set (more than YR_MAX_THREADS). */
+/* Many threads share one compiled rule set: more than YR_MAX_THREADS (32), and more than the
+ * 64 scanners a rule set keeps (the rest are made and destroyed per scan). */
 static void test_concurrent(void **state)
 {
 	(void)state;
-	enum { NT = 40 };
+	enum { NT = 72 };
 	ms_ctx *ctx = ctx_new(0);
 	pthread_t t[NT];
 	par p[NT];
@@ -434,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_pickle_stream_path),
 		cmocka_unit_test(test_user_rules),
 		cmocka_unit_test(test_no_yara),
+		cmocka_unit_test(test_scanner_reuse),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_init_refcount),
 	};

@@ -86,7 +86,7 @@ static ms_err src_run_one(src_pkl *k, const uint8_t *p, size_t len, uint64_t fil
                           const char *what, pv **root, size_t *used, char *msg, size_t msglen)
 {
 	ms_src src = {.data = p, .len = len, .member = what, .file_off = file_off, .depth = 0};
-	ms_err rc = pkl_run_one(&k->job, &src, k->values, root, used, NULL, NULL);
+	ms_err rc = pkl_run_one(&k->job, &src, k->values, root, used, NULL, NULL, NULL);
 	if (rc != MS_OK || !*root)
 		return cv_fail(msg, msglen, rc != MS_OK ? rc : MS_ERR_MALFORMED, "%s: %s", what,
 		               k->res.error_msg ? k->res.error_msg : "pickle could not be read");

@@ -433,7 +433,7 @@ typedef struct tar_torch {
 /* The pickle at the cursor (torch's pickle_module.load(f)). */
 static ms_err tt_pickle(tar_torch *t, const char *what, pv **root)
 {
-	return tz_pickle_at(t->job, &t->m, t->arena, &t->off, what, root);
+	return tz_pickle_at(t->job, &t->m, t->arena, &t->off, what, root, NULL);
 }
 
 /* Raw bytes torch reads with f.read(): n bytes must be there. */

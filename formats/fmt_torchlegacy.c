@@ -47,15 +47,20 @@ static ms_err tl_scan(ms_job *job, const ms_src *src)
 	ms_err rc = MS_OK;
 	size_t off = 0;
 	pv *roots[5] = {0};
+	pkl_persids main_pids = {0};
 	for (int k = 0; k < 5; k++)
-		if ((rc = tz_pickle_at(job, src, arena, &off, tl_names[k], &roots[k])) != MS_OK) goto out;
+		if ((rc = tz_pickle_at(job, src, arena, &off, tl_names[k], &roots[k],
+		                       k == 3 ? &main_pids : NULL)) != MS_OK)
+			goto out;
 	if (!roots[1] || roots[1]->kind != PV_INT || roots[1]->u.i != TL_PROTOCOL)
 		ms_job_finding(job, src, 0, "MS-TORCH-LEGACY-PROTOCOL", MS_SEV_MEDIUM, NULL, NULL,
 		               "legacy torch: protocol version pickle is not 1001 (torch.load refuses it)");
 	tz_storage *st = NULL;
 	size_t nst = 0;
-	if (!tz_collect_storages(&roots[3], 1, &st, &nst)) {
-		rc = ms_job_error(job, src, off, MS_ERR_LIMIT, "legacy torch: value graph too large to walk");
+	if ((rc = tz_collect_storages(&main_pids, &st, &nst)) != MS_OK) {
+		rc = ms_job_error(job, src, off, rc, "legacy torch: %s",
+		                  rc == MS_ERR_LIMIT ? "more storage references than are checked"
+		                                     : "no memory for the storage references");
 		goto out;
 	}
 	const pv *keys = roots[4];
@@ -113,7 +118,7 @@ out:
 }
 
 ms_err tz_pickle_at(ms_job *job, const ms_src *src, ms_arena *arena, size_t *off,
-                    const char *what, pv **root)
+                    const char *what, pv **root, pkl_persids *persids)
 {
 	ms_src ps;
 	if (*off >= src->len)
@@ -124,7 +129,7 @@ ms_err tz_pickle_at(ms_job *job, const ms_src *src, ms_arena *arena, size_t *off
 	ps.depth = src->depth; /* the same stream, not a nested container */
 	size_t used = 0, slen = 0;
 	const uint8_t *strings = NULL;
-	ms_err rc = pkl_run_one(job, &ps, arena, root, &used, &strings, &slen);
+	ms_err rc = pkl_run_one(job, &ps, arena, root, &used, &strings, &slen, persids);
 	ms_src yr;
 	if (used && ms_src_slice(job, src, *off, used, what, &yr)) {
 		yr.depth = src->depth;

@@ -17,7 +17,6 @@
  * name ends in "pkl" is scanned as a pickle; records outside data/ are examined by content;
  * data.pkl's storage references are checked against the data/ records.
  */
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,9 +30,6 @@
 #define TZ_BID 40u
 #define TZ_MIN_VERSION 1
 #define TZ_MAX_VERSION 10
-#define TZ_MAX_WALK ((size_t)1 << 24) /* values visited when collecting storage references */
-#define TZ_MAX_STORAGE_REFS ((size_t)1 << 22) /* storage persistent ids in one pickle */
-#define TZ_WALK_STACK_FIRST 256 /* values the storage walk holds before it allocates */
 #define TZ_VERSION_MAX_LEN 32u
 
 static unsigned tz_bid(const uint8_t *p, size_t len)
@@ -45,14 +41,6 @@ static unsigned tz_bid(const uint8_t *p, size_t len)
 }
 
 /* ---- storage references collected from data.pkl --------------------------------------- */
-
-typedef struct tz_walk {
-	tz_storage *s;
-	size_t n, cap;
-	uint32_t mark;    /* this walk's number, left in pv.walk_mark of what it visited */
-	size_t visits;
-	bool overflow;
-} tz_walk;
 
 static const struct {
 	const char *name;
@@ -74,19 +62,8 @@ unsigned tz_elem_size(const pv *cls)
 	return 0;
 }
 
-/* Each walk has its own number, so values marked by an earlier walk of the same stream
- * count as unvisited. Shared scalars are never marked (tz_holds_values). */
-static atomic_uint tz_walks;
-
-/* True the first time the walk reaches v. */
-static bool tz_visit(tz_walk *w, pv *v)
-{
-	if (v->walk_mark == w->mark) return false;
-	v->walk_mark = w->mark;
-	return true;
-}
-
-static void tz_add_storage(tz_walk *w, const pv *pid)
+/* Appends pid to s[*n] if it is a storage reference. */
+static void tz_add_storage(tz_storage *s, size_t *n, const pv *pid)
 {
 	if (!pid || pid->kind != PV_TUPLE || pid->u.seq.n < 5) return;
 	pv *const *t = pid->u.seq.v;
@@ -97,23 +74,9 @@ static void tz_add_storage(tz_walk *w, const pv *pid)
 	uint64_t es = tz_elem_size(t[1]);
 	uint64_t nbytes;
 	if (!es || ms_mul_ovf((uint64_t)t[4]->u.i, es, &nbytes)) nbytes = UINT64_MAX;
-	if (w->n == w->cap) {
-		size_t nc = w->cap ? w->cap * 2 : 64;
-		if (nc > TZ_MAX_STORAGE_REFS) {
-			w->overflow = true;
-			return;
-		}
-		tz_storage *ns = realloc(w->s, nc * sizeof *ns);
-		if (!ns) {
-			w->overflow = true;
-			return;
-		}
-		w->s = ns;
-		w->cap = nc;
-	}
-	w->s[w->n] = (tz_storage){(const char *)t[2]->u.s.p, t[2]->u.s.len, (uint64_t)t[4]->u.i,
-	                          (unsigned)es, nbytes, w->n, false};
-	w->n++;
+	s[*n] = (tz_storage){(const char *)t[2]->u.s.p, t[2]->u.s.len, (uint64_t)t[4]->u.i,
+	                     (unsigned)es, nbytes, *n, false};
+	(*n)++;
 }
 
 static int tz_key_cmp(const char *a, size_t alen, const char *b, size_t blen)
@@ -132,15 +95,14 @@ static int tz_storage_cmp(const void *pa, const void *pb)
 
 /* Sorted by key with only the first reference of each kept, as torch's persistent_load
  * caches the first storage it builds for a key. O(n log n): the count is attacker-set. */
-static void tz_sort_unique(tz_walk *w)
+static void tz_sort_unique(tz_storage *s, size_t *n)
 {
-	if (w->n < 2) return;
-	qsort(w->s, w->n, sizeof *w->s, tz_storage_cmp);
+	if (*n < 2) return;
+	qsort(s, *n, sizeof *s, tz_storage_cmp);
 	size_t k = 1;
-	for (size_t i = 1; i < w->n; i++)
-		if (tz_key_cmp(w->s[i].key, w->s[i].klen, w->s[k - 1].key, w->s[k - 1].klen) != 0)
-			w->s[k++] = w->s[i];
-	w->n = k;
+	for (size_t i = 1; i < *n; i++)
+		if (tz_key_cmp(s[i].key, s[i].klen, s[k - 1].key, s[k - 1].klen) != 0) s[k++] = s[i];
+	*n = k;
 }
 
 tz_storage *tz_find_storage(tz_storage *s, size_t n, const uint8_t *key, size_t klen)
@@ -156,97 +118,20 @@ tz_storage *tz_find_storage(tz_storage *s, size_t n, const uint8_t *key, size_t 
 	return NULL;
 }
 
-/* Iterative walk over the value graph (explicit stack: depth is attacker-controlled). */
-/* Kinds with values inside; the rest (scalars, globals) need not be marked as seen. */
-static bool tz_holds_values(pv_kind k)
+ms_err tz_collect_storages(const pkl_persids *pids, tz_storage **out, size_t *nout)
 {
-	switch (k) {
-	case PV_TUPLE: case PV_LIST: case PV_DICT: case PV_SET: case PV_FROZENSET: case PV_OBJ:
-	case PV_PERSID:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* Grows the walk's stack from the one on the C stack to the heap, then doubling. */
-static bool tz_stack_grow(pv ***st, size_t *cap, pv **first)
-{
-	bool on_stack = *st == first;
-	pv **ns = on_stack ? malloc(*cap * 2 * sizeof *ns) : realloc(*st, *cap * 2 * sizeof *ns);
-	if (!ns) return false;
-	if (on_stack) memcpy(ns, first, *cap * sizeof *ns);
-	*st = ns;
-	*cap *= 2;
-	return true;
-}
-
-static void tz_collect(tz_walk *w, pv *const *roots, size_t nroots)
-{
-	pv *first[TZ_WALK_STACK_FIRST];
-	size_t cap = TZ_WALK_STACK_FIRST, n = 0;
-	pv **st = first;
-	/* Only values with values inside are pushed: scalars hold no storage reference. */
-#define TZ_PUSH(x)                                                                     \
-	do {                                                                           \
-		pv *x_ = (x);                                                          \
-		if (x_ && tz_holds_values(x_->kind) && !w->overflow) {                 \
-			if (n == cap && !tz_stack_grow(&st, &cap, first)) {            \
-				w->overflow = true;                                    \
-				break;                                                 \
-			}                                                              \
-			st[n++] = x_;                                                  \
-		}                                                                      \
-	} while (0)
-	for (size_t i = 0; i < nroots; i++) TZ_PUSH(roots[i]);
-	while (n && !w->overflow) {
-		pv *v = st[--n];
-		if (++w->visits > TZ_MAX_WALK) {
-			w->overflow = true;
-			break;
-		}
-		if (!tz_visit(w, v)) continue;
-		switch (v->kind) {
-		case PV_TUPLE: case PV_LIST: case PV_DICT: case PV_SET: case PV_FROZENSET:
-			for (size_t i = 0; i < v->u.seq.n; i++) TZ_PUSH(v->u.seq.v[i]);
-			break;
-		case PV_OBJ:
-			TZ_PUSH(v->u.obj.callable);
-			TZ_PUSH(v->u.obj.args);
-			TZ_PUSH(v->u.obj.kwargs);
-			TZ_PUSH(v->u.obj.state);
-			for (size_t i = 0; i < v->u.obj.items.n; i++) TZ_PUSH(v->u.obj.items.v[i]);
-			for (size_t i = 0; i < v->u.obj.kv.n; i++) TZ_PUSH(v->u.obj.kv.v[i]);
-			break;
-		case PV_PERSID:
-			tz_add_storage(w, v->u.persid.pid);
-			break;
-		default:
-			break;
-		}
-	}
-#undef TZ_PUSH
-	if (st != first) free(st);
-}
-
-bool tz_collect_storages(pv *const *roots, size_t nroots, tz_storage **out, size_t *nout)
-{
-	tz_walk w;
-	memset(&w, 0, sizeof w);
-	do
-		w.mark = atomic_fetch_add(&tz_walks, 1) + 1;
-	while (w.mark == 0); /* 0 is "never visited"; skipped when the counter wraps */
-	tz_collect(&w, roots, nroots);
-	if (w.overflow) {
-		free(w.s);
-		*out = NULL;
-		*nout = 0;
-		return false;
-	}
-	tz_sort_unique(&w);
-	*out = w.s;
-	*nout = w.n;
-	return true;
+	*out = NULL;
+	*nout = 0;
+	if (pids->lost != MS_OK) return pids->lost;
+	/* pids->n <= MS_MAX_PKL_PERSIDS: the product cannot overflow */
+	tz_storage *s = malloc((pids->n ? pids->n : 1) * sizeof *s);
+	if (!s) return MS_ERR_NOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < pids->n; i++) tz_add_storage(s, &n, pids->v[i]);
+	tz_sort_unique(s, &n);
+	*out = s;
+	*nout = n;
+	return MS_OK;
 }
 
 /* ---- the reader ------------------------------------------------------------------------ */
@@ -318,9 +203,17 @@ static void tz_scan_pickle(tz_ctx *t, size_t i, bool is_data)
 	rc = pkl_run(t->job, &m, arena, &ps);
 	tz_note(t, rc);
 	tz_note(t, ms_job_yara_pickle(t->job, &m, ps.strings, ps.strings_len));
-	if (rc == MS_OK && ps.roots) {
+	if (rc == MS_OK && ps.nroots) {
 		struct { tz_storage *s; size_t n; } w;
-		if (tz_collect_storages(ps.roots, ps.nroots, &w.s, &w.n)) {
+		ms_err crc = tz_collect_storages(&ps.persids, &w.s, &w.n);
+		/* Unchecked references are no verdict: records would go unexamined. */
+		if (crc != MS_OK)
+			tz_note(t, ms_job_error(t->job, &m, 0, crc, "%s",
+			                        crc == MS_ERR_LIMIT
+			                                ? "more storage references than are checked "
+			                                  "(MS_MAX_PKL_PERSIDS)"
+			                                : "no memory for the storage references"));
+		else {
 			/* Each data/<key> record against the storage of that key; records no
 			 * storage refers to are not tensors: examine them by content. */
 			for (size_t r = 0; r < t->nrecords; r++) {

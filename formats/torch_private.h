@@ -19,15 +19,18 @@ typedef struct tz_storage {
 	bool seen;
 } tz_storage;
 
-/* Collects every ('storage', cls, key, location, numel[, view]) persistent id reachable from
- * roots, first reference per key, sorted by key. *out is malloc'ed (caller frees). Returns
- * false when the value graph or the reference count is too large or memory runs out. */
-bool tz_collect_storages(pv *const *roots, size_t nroots, tz_storage **out, size_t *nout);
+/* Collects every ('storage', cls, key, location, numel[, view]) persistent id the pickle ran
+ * (torch's persistent_load loads a storage at each, reachable from the result or not), the
+ * first to run per key (the one torch keeps), sorted by key. *out is malloc'ed (caller frees).
+ * Returns MS_OK, or why the references cannot be checked: the list is incomplete
+ * (pids->lost) or no memory; then *out is NULL. */
+ms_err tz_collect_storages(const pkl_persids *pids, tz_storage **out, size_t *nout);
 /* Runs the one pickle at src[*off] as torch's loaders do (pickle_module.load(f) on a stream
  * of pickles and raw records), YARA over its bytes, and advances *off past it. what names it
- * in messages ("[storage header]"). Errors are recorded on job. */
+ * in messages ("[storage header]"); persids (may be NULL) gets its persistent ids. Errors are
+ * recorded on job. */
 ms_err tz_pickle_at(ms_job *job, const ms_src *src, ms_arena *arena, size_t *off,
-                    const char *what, pv **root);
+                    const char *what, pv **root, pkl_persids *persids);
 /* Element size of a storage class global (FloatStorage -> 4), 0 when unknown. */
 unsigned tz_elem_size(const pv *cls);
 /* The storage with this key in a tz_collect_storages result (binary search), or NULL. */

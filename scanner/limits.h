@@ -10,6 +10,7 @@
 #define MS_MAX_PKL_MEMO        (1u << 22)   /* distinct memo slots; indices near 2^32 are sparse */
 #define MS_MAX_PKL_OPS         ((size_t)1 << 31) /* opcodes per stream */
 #define MS_MAX_PKL_STREAMS     4096u        /* pickles back to back in one stream */
+#define MS_MAX_PKL_PERSIDS     ((size_t)1 << 22) /* persistent ids logged for a loader's check */
 #define MS_MAX_PKL_DEPTH       10000u       /* nesting when rendering or walking values */
 #define MS_MAX_ARENA_BYTES     ((size_t)2 << 30) /* per-scan value arena */
 #define MS_MAX_PKL_ARG_TEXT    4096u        /* rendered constant arguments kept per call */

@@ -54,7 +54,6 @@ typedef struct pv_vec {
 
 struct pv {
 	pv_kind kind;
-	uint32_t walk_mark;      /* a graph walk's number once it has been here (0: never) */
 	uint64_t off;            /* stream offset of the opcode that made it */
 	union {
 		int64_t i;
@@ -85,6 +84,16 @@ struct pv {
 };
 
 /* What one run of the machine over a stream produced. */
+/* The persistent id of every PERSID/BINPERSID run, in the order they ran: what the loader's
+ * persistent_load is called with. torch loads a storage at each one, whether or not the
+ * result still refers to it, and keeps the first it loads for a key. lost: MS_OK, or why
+ * the list is incomplete (more than MS_MAX_PKL_PERSIDS, no memory). Arena memory. */
+typedef struct pkl_persids {
+	pv *const *v;
+	size_t n;
+	ms_err lost;
+} pkl_persids;
+
 typedef struct pkl_stream {
 	pv **roots;         /* value of each pickle up to its STOP, in order */
 	size_t nroots;
@@ -96,6 +105,8 @@ typedef struct pkl_stream {
 	 * MS_MAX_PKL_STRINGS; NULL when there are none). */
 	const uint8_t *strings;
 	size_t strings_len;
+	/* Of the first pickle only: a loader's one load() runs no other. */
+	pkl_persids persids;
 } pkl_stream;
 
 /* Runs the machine over src. Values are allocated in arena. Globals, calls and findings are
@@ -107,9 +118,10 @@ ms_err pkl_run(ms_job *job, const ms_src *src, ms_arena *arena, pkl_stream *out)
 
 /* Runs exactly one pickle (up to its STOP) starting at src->data[0]; used by readers of
  * formats made of several pickles and raw bytes (legacy torch). *consumed gets its length;
- * strings (may be NULL) the decoded constants as in pkl_stream. */
+ * strings (may be NULL) the decoded constants and persids (may be NULL) the persistent ids,
+ * as in pkl_stream. */
 ms_err pkl_run_one(ms_job *job, const ms_src *src, ms_arena *arena, pv **root, size_t *consumed,
-                   const uint8_t **strings, size_t *strings_len);
+                   const uint8_t **strings, size_t *strings_len, pkl_persids *persids);
 
 /* Reads src as pickles from its start the way pickle.load(f) would if a loader fell back to
  * it (torch.load's legacy stream after tarfile gives up): findings of high severity and above

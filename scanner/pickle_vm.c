@@ -109,6 +109,10 @@ typedef struct pkl_vm {
 	size_t ngl, capgl;
 	pkl_sset unknown_seen;
 	pkl_sset method_seen;      /* "method\nmodule\nname" item calls reported */
+	pv **persids;              /* pkl_persids, in the arena */
+	size_t npersids, cappersids;
+	ms_err persids_lost;
+	bool persids_done;         /* the first pickle has ended: no more are logged */
 	uint8_t *sbuf;             /* strings for YARA */
 	size_t slen, scap2;
 	ms_err strings_lost;       /* why some constants are not in sbuf (MS_OK: none lost) */
@@ -1965,7 +1969,7 @@ static ms_err pkl_joblib_array(pkl_vm *vm, const pv *state)
 		pv *root = NULL;
 		size_t used = 0;
 		/* Its constants reach YARA through the second, linear reading (joblib_skipped). */
-		ms_err rc = pkl_run_one(vm->job, &sub, vm->arena, &root, &used, NULL, NULL);
+		ms_err rc = pkl_run_one(vm->job, &sub, vm->arena, &root, &used, NULL, NULL, NULL);
 		if (rc != MS_OK) return pkl_fail(vm, rc, "joblib object array pickle is broken");
 		vm->pos += used;
 		vm->joblib_skipped = true;
@@ -2086,11 +2090,40 @@ static ms_err pkl_op_stack_global(pkl_vm *vm)
 	return pkl_push(vm, pkl_global_unresolved(vm, mod, name));
 }
 
+/* Logs pid for pkl_persids. A second look is findings only: what it runs is not logged. */
+static void pkl_log_persid(pkl_vm *vm, pv *pid)
+{
+	if (vm->quiet || vm->persids_done || vm->persids_lost != MS_OK) return;
+	if (vm->npersids == vm->cappersids) {
+		if (vm->cappersids >= MS_MAX_PKL_PERSIDS) {
+			vm->persids_lost = MS_ERR_LIMIT;
+			return;
+		}
+		size_t nc = vm->cappersids ? vm->cappersids * 2 : 64;
+		if (nc > MS_MAX_PKL_PERSIDS) nc = MS_MAX_PKL_PERSIDS;
+		pv **nv = ms_arena_grow(vm->arena, vm->persids, vm->cappersids * sizeof *nv,
+		                        nc * sizeof *nv);
+		if (!nv) {
+			vm->persids_lost = MS_ERR_NOMEM;
+			return;
+		}
+		vm->persids = nv;
+		vm->cappersids = nc;
+	}
+	vm->persids[vm->npersids++] = pid;
+}
+
+static pkl_persids pkl_take_persids(const pkl_vm *vm)
+{
+	return (pkl_persids){vm->persids, vm->npersids, vm->persids_lost};
+}
+
 static ms_err pkl_op_persid(pkl_vm *vm, pv *pid)
 {
 	pv *v = pkl_new(vm, PV_PERSID);
 	if (!v) return vm->err;
 	v->u.persid.pid = pid;
+	pkl_log_persid(vm, pid);
 	if (vm->dis) {
 		char t[256];
 		pv_render(pid, t, sizeof t);
@@ -2559,6 +2592,7 @@ ms_err pkl_run(ms_job *job, const ms_src *src, ms_arena *arena, pkl_stream *out)
 		}
 		roots = nr;
 		roots[nroots++] = root;
+		vm.persids_done = true;
 		if (nroots == 2)
 			ms_job_finding(job, src, start, "MS-PKL-MULTIPLE", MS_SEV_MEDIUM, NULL, NULL,
 			               "several pickles back to back in one stream (a loader calling "
@@ -2586,6 +2620,7 @@ ms_err pkl_run(ms_job *job, const ms_src *src, ms_arena *arena, pkl_stream *out)
 		out->max_proto = vm.max_proto;
 		out->complete = complete && rc == MS_OK;
 		pkl_take_strings(&vm, &out->strings, &out->strings_len);
+		out->persids = pkl_take_persids(&vm);
 	}
 	pkl_vm_free(&vm);
 	return rc;
@@ -2606,7 +2641,7 @@ void pkl_run_speculative(ms_job *job, const ms_src *src)
 }
 
 ms_err pkl_run_one(ms_job *job, const ms_src *src, ms_arena *arena, pv **root, size_t *consumed,
-                   const uint8_t **strings, size_t *strings_len)
+                   const uint8_t **strings, size_t *strings_len, pkl_persids *persids)
 {
 	pkl_vm vm;
 	pkl_vm_init(&vm, job, src, arena);
@@ -2619,6 +2654,7 @@ ms_err pkl_run_one(ms_job *job, const ms_src *src, ms_arena *arena, pv **root, s
 	if (root) *root = rc == MS_OK ? r : NULL;
 	if (consumed) *consumed = vm.pos;
 	if (strings) pkl_take_strings(&vm, strings, strings_len);
+	if (persids) *persids = pkl_take_persids(&vm);
 	pkl_vm_free(&vm);
 	return rc;
 }

@@ -81,6 +81,15 @@ many = {"archive/data.pkl": bytes(body), "archive/version": b"3\n"}
 for i in range(n):
     many["archive/data/%d" % i] = b"\0\0\0\0"
 write("many.pt", many)
+# Storage references as torch's persistent_load meets them: at every BINPERSID run, reachable
+# from the result or not, the first of a key setting its size, in data.pkl's first pickle only.
+def ref(numel):
+    return (b"(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000"
+            b"X\x03\x00\x00\x00cpuK" + bytes([numel]) + b"tQ")
+base = {"archive/version": b"3\n", "archive/data/0": b"\0" * 16}
+write("popped.pt", dict(base, **{"archive/data.pkl": b"\x80\x02" + ref(4) + b"0}."}))
+write("firstref.pt", dict(base, **{"archive/data.pkl": b"\x80\x02](" + ref(4) + ref(8) + b"e."}))
+write("second.pt", dict(base, **{"archive/data.pkl": b"\x80\x02}.\x80\x02" + ref(4) + b"."}))
 PYEOF
 expect_exit 1 "$MSCAN" scan --fail-on medium extra.pt
 expect_grep 'MS-TORCH-STORAGE-EXTRA' last.out
@@ -90,6 +99,10 @@ expect_grep 'MS-TORCH-STORAGE-MISSING' last.out
 expect_exit 1 "$MSCAN" scan --fail-on medium short.pt
 expect_grep 'MS-TORCH-STORAGE-SIZE' last.out
 expect_exit 0 timeout 60 "$MSCAN" scan --fail-on medium many.pt
+expect_exit 0 "$MSCAN" scan --fail-on medium popped.pt
+expect_exit 0 "$MSCAN" scan --fail-on medium firstref.pt
+expect_exit 1 "$MSCAN" scan --fail-on medium second.pt
+expect_grep 'MS-TORCH-STORAGE-EXTRA' last.out
 
 # Tars written by GNU tar (not by us), in its default, posix and v7 formats, long names too:
 # every member by content.

@@ -15,10 +15,27 @@
 
 static bool job_plain(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '\\'; }
 
-/* Length of the run of bytes ms_printable copies as they are. */
+/* Nonzero when one of the eight bytes of w is not job_plain (bytes below 0x20 or above 0x7e,
+ * or a backslash), by the usual has-less/has-zero bit tricks on the high bit of each byte. */
+static uint64_t job_word_special(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t below = (w - ones * 0x20) & ~w;          /* a byte < 0x20 */
+	uint64_t above = (w + ones * (0x80 - 0x7f)) | w;  /* a byte > 0x7e */
+	uint64_t bs = w ^ (ones * '\\');
+	uint64_t is_bs = (bs - ones) & ~bs;               /* a byte == '\\' */
+	return (below | above | is_bs) & high;
+}
+
+/* Length of the run of bytes ms_printable copies as they are: names are long runs of plain
+ * bytes, checked eight at a time. */
 static size_t job_plain_run(const uint8_t *s, size_t n)
 {
 	size_t i = 0;
+	for (uint64_t w; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (job_word_special(w)) break;
+	}
 	while (i < n && job_plain(s[i])) i++;
 	return i;
 }

@@ -62,11 +62,26 @@ static void pol_touch(ms_policy *p) { p->gen = atomic_fetch_add(&pol_gens, 1) + 
 
 /* ---- string map ------------------------------------------------------------------------ */
 
+/* Eight bytes a step (a byte-wise FNV-1a was a tenth of a small checkpoint's policy work):
+ * each word is mixed in by a multiply and a shift, the length first. Keys are names, not
+ * secrets: collisions only cost a comparison. */
 static uint64_t pol_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
-	return h;
+	const uint64_t k = 0x9E3779B97F4A7C15ull;
+	uint64_t h = (uint64_t)n * k;
+	for (; n >= 8; s += 8, n -= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * k;
+		h ^= h >> 29;
+	}
+	if (n) {
+		uint64_t w = 0;
+		memcpy(&w, s, n);
+		h = (h ^ w) * k;
+		h ^= h >> 29;
+	}
+	return h ^ h >> 32;
 }
 
 static size_t pol_slot(const pol_map *m, const char *k, size_t n)

@@ -3,6 +3,8 @@
 /* The symbolic pickle machine: every opcode family, CPython's _pickle.c corner cases, limits,
  * truncation at every prefix, and the values the converter walks. Pickles were produced with
  * CPython's pickle (or crafted by hand) and are kept as byte literals. */
+#include <dirent.h>
+
 #include "test.h"
 
 #include "scanner/arena_private.h"
@@ -605,6 +607,58 @@ static void test_disassembly(void **state)
 	ms_result_free(r);
 }
 
+static const char *t_str(const char *s) { return s ? s : ""; }
+
+/* The same verdict with and without the disassembly: pkl_step's fast path for BINPUT, BINGET,
+ * BININT1 and MARK runs only when no disassembly is written, so the general path is compared
+ * with it on every corpus file (frames, straddles, truncations and bad memo keys among them). */
+static void test_fast_path_matches_general(void **state)
+{
+	(void)state;
+	ms_scan_opts plain_o = {0}, dis_o = {.record_ops = 1};
+	ms_ctx *plain = NULL, *dis = NULL;
+	assert_int_equal(ms_ctx_new(&plain_o, &plain), MS_OK);
+	assert_int_equal(ms_ctx_new(&dis_o, &dis), MS_OK);
+	static const char *const dirs[] = {"corpus/benign", "corpus/malicious", "corpus/malformed"};
+	size_t files = 0;
+	for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
+		DIR *dh = opendir(dirs[d]);
+		assert_non_null(dh);
+		for (struct dirent *e; (e = readdir(dh));) {
+			if (e->d_name[0] == '.' || strstr(e->d_name, ".expect")) continue;
+			char path[512];
+			snprintf(path, sizeof path, "%s/%s", dirs[d], e->d_name);
+			ms_result *a = NULL, *b = NULL;
+			assert_int_equal(ms_scan_file(plain, path, &a), MS_OK);
+			assert_int_equal(ms_scan_file(dis, path, &b), MS_OK);
+			const char *ma = NULL, *mb = NULL;
+			if (ms_result_error(a, &ma) != ms_result_error(b, &mb) ||
+			    strcmp(t_str(ma), t_str(mb)) != 0 || ms_result_count(a) != ms_result_count(b) ||
+			    ms_result_global_count(a) != ms_result_global_count(b))
+				fail_msg("%s: verdicts differ (%s | %s)", path, t_str(ma), t_str(mb));
+			for (size_t i = 0; i < ms_result_count(a); i++) {
+				const ms_finding *x = ms_result_get(a, i), *y = ms_result_get(b, i);
+				if (strcmp(x->rule_id, y->rule_id) != 0 || x->severity != y->severity ||
+				    x->offset != y->offset || strcmp(x->message, y->message) != 0)
+					fail_msg("%s: finding %zu differs: %s | %s", path, i, x->message, y->message);
+			}
+			for (size_t i = 0; i < ms_result_global_count(a); i++) {
+				const ms_global *x = ms_result_global(a, i), *y = ms_result_global(b, i);
+				if (strcmp(x->module, y->module) != 0 || strcmp(x->name, y->name) != 0 ||
+				    x->offset != y->offset || x->use != y->use)
+					fail_msg("%s: global %zu differs", path, i);
+			}
+			ms_result_free(a);
+			ms_result_free(b);
+			files++;
+		}
+		closedir(dh);
+	}
+	assert_true(files > 300);
+	ms_ctx_free(plain);
+	ms_ctx_free(dis);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +682,7 @@ int main(void)
 		cmocka_unit_test(test_strings_limit),
 		cmocka_unit_test(test_weights_only),
 		cmocka_unit_test(test_disassembly),
+		cmocka_unit_test(test_fast_path_matches_general),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

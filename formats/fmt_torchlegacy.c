@@ -55,9 +55,9 @@ static ms_err tl_scan(ms_job *job, const ms_src *src)
 	if (!roots[1] || roots[1]->kind != PV_INT || roots[1]->u.i != TL_PROTOCOL)
 		ms_job_finding(job, src, 0, "MS-TORCH-LEGACY-PROTOCOL", MS_SEV_MEDIUM, NULL, NULL,
 		               "legacy torch: protocol version pickle is not 1001 (torch.load refuses it)");
-	tz_storage *st = NULL;
-	size_t nst = 0;
-	if ((rc = tz_collect_storages(&main_pids, &st, &nst)) != MS_OK) {
+	tz_storages st;
+	if ((rc = tz_collect_storages(&main_pids, &st)) != MS_OK) {
+		tz_storages_free(&st);
 		rc = ms_job_error(job, src, off, rc, "legacy torch: %s",
 		                  rc == MS_ERR_LIMIT ? "more storage references than are checked"
 		                                     : "no memory for the storage references");
@@ -65,21 +65,21 @@ static ms_err tl_scan(ms_job *job, const ms_src *src)
 	}
 	const pv *keys = roots[4];
 	if (!keys || keys->kind != PV_LIST) {
-		free(st);
+		tz_storages_free(&st);
 		rc = ms_job_error(job, src, off, MS_ERR_MALFORMED, "legacy torch: storage key list is not a list");
 		goto out;
 	}
 	for (size_t i = 0; i < keys->u.seq.n; i++) {
 		const pv *k = keys->u.seq.v[i];
-		tz_storage *s = k && k->kind == PV_STR ? tz_find_storage(st, nst, k->u.s.p, k->u.s.len) : NULL;
+		tz_storage *s = k && k->kind == PV_STR ? tz_find_storage(&st, k->u.s.p, k->u.s.len) : NULL;
 		if (!s || !s->es) {
-			free(st);
+			tz_storages_free(&st);
 			rc = ms_job_error(job, src, off, MS_ERR_MALFORMED,
 			                  "legacy torch: storage key %zu is not a known storage of the main pickle", i);
 			goto out;
 		}
 		if (src->len - off < 8) {
-			free(st);
+			tz_storages_free(&st);
 			rc = ms_job_error(job, src, off, MS_ERR_TRUNCATED, "legacy torch: storage %zu header cut", i);
 			goto out;
 		}
@@ -90,7 +90,7 @@ static ms_err tl_scan(ms_job *job, const ms_src *src)
 			               (unsigned long long)numel, (unsigned long long)s->numel);
 		if (ms_mul_ovf(numel, s->es, &nb) || nb > src->len - off - 8) {
 			unsigned es = s->es;
-			free(st);
+			tz_storages_free(&st);
 			rc = ms_job_error(job, src, off, MS_ERR_TRUNCATED,
 			                  "legacy torch: storage %zu (%llu x %u bytes) runs past the end", i,
 			                  (unsigned long long)numel, es);
@@ -99,11 +99,11 @@ static ms_err tl_scan(ms_job *job, const ms_src *src)
 		s->seen = true;
 		off += 8 + (size_t)nb;
 	}
-	for (size_t j = 0; j < nst; j++)
-		if (!st[j].seen)
+	for (size_t j = 0; j < st.n; j++)
+		if (!st.s[j].seen)
 			ms_job_finding(job, src, off, "MS-TORCH-STORAGE-MISSING", MS_SEV_MEDIUM, NULL, NULL,
 			               "storage %zu referenced by the pickle is not in the key list", j);
-	free(st);
+	tz_storages_free(&st);
 	if (off < src->len) {
 		/* torch.load stops after the last storage; whatever follows is for someone else. */
 		ms_job_finding(job, src, off, "MS-TORCH-TRAILING", MS_SEV_MEDIUM, NULL, NULL,

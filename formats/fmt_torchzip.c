@@ -62,76 +62,79 @@ unsigned tz_elem_size(const pv *cls)
 	return 0;
 }
 
-/* Appends pid to s[*n] if it is a storage reference. */
-static void tz_add_storage(tz_storage *s, size_t *n, const pv *pid)
+/* The storage reference in pid, if it is one ('storage', cls, key, location, numel, ...). */
+static bool tz_storage_ref(const pv *pid, tz_storage *out)
 {
-	if (!pid || pid->kind != PV_TUPLE || pid->u.seq.n < 5) return;
+	if (!pid || pid->kind != PV_TUPLE || pid->u.seq.n < 5) return false;
 	pv *const *t = pid->u.seq.v;
 	if ((t[0]->kind != PV_STR && t[0]->kind != PV_BYTES) || t[0]->u.s.len != 7 ||
 	    memcmp(t[0]->u.s.p, "storage", 7) != 0)
-		return;
-	if (t[2]->kind != PV_STR || t[4]->kind != PV_INT || t[4]->u.i < 0) return;
+		return false;
+	if (t[2]->kind != PV_STR || t[4]->kind != PV_INT || t[4]->u.i < 0) return false;
 	uint64_t es = tz_elem_size(t[1]);
 	uint64_t nbytes;
 	if (!es || ms_mul_ovf((uint64_t)t[4]->u.i, es, &nbytes)) nbytes = UINT64_MAX;
-	s[*n] = (tz_storage){(const char *)t[2]->u.s.p, t[2]->u.s.len, (uint64_t)t[4]->u.i,
-	                     (unsigned)es, nbytes, *n, false};
-	(*n)++;
+	*out = (tz_storage){(const char *)t[2]->u.s.p, t[2]->u.s.len, (uint64_t)t[4]->u.i,
+	                    (unsigned)es, nbytes, false};
+	return true;
 }
 
-static int tz_key_cmp(const char *a, size_t alen, const char *b, size_t blen)
+static size_t tz_key_hash(const uint8_t *k, size_t n)
 {
-	int c = memcmp(a, b, alen < blen ? alen : blen);
-	return c ? c : (alen > blen) - (alen < blen);
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++) h = (h ^ k[i]) * 1099511628211ull;
+	return (size_t)(h ^ h >> 32);
 }
 
-/* Sorts by key, then by order of reference, so the first reference of a key comes first. */
-static int tz_storage_cmp(const void *pa, const void *pb)
+/* The slot holding key, or the empty slot where it would go. Keys are attacker-chosen, so
+ * colliding ones cost probes, never a wrong answer: every candidate is compared whole. */
+static uint32_t *tz_slot(const tz_storages *st, const uint8_t *key, size_t klen)
 {
-	const tz_storage *a = pa, *b = pb;
-	int c = tz_key_cmp(a->key, a->klen, b->key, b->klen);
-	return c ? c : (a->order > b->order) - (a->order < b->order);
-}
-
-/* Sorted by key with only the first reference of each kept, as torch's persistent_load
- * caches the first storage it builds for a key. O(n log n): the count is attacker-set. */
-static void tz_sort_unique(tz_storage *s, size_t *n)
-{
-	if (*n < 2) return;
-	qsort(s, *n, sizeof *s, tz_storage_cmp);
-	size_t k = 1;
-	for (size_t i = 1; i < *n; i++)
-		if (tz_key_cmp(s[i].key, s[i].klen, s[k - 1].key, s[k - 1].klen) != 0) s[k++] = s[i];
-	*n = k;
-}
-
-tz_storage *tz_find_storage(tz_storage *s, size_t n, const uint8_t *key, size_t klen)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = tz_key_cmp(s[mid].key, s[mid].klen, (const char *)key, klen);
-		if (c == 0) return &s[mid];
-		if (c < 0) lo = mid + 1;
-		else hi = mid;
+	for (size_t i = tz_key_hash(key, klen) & st->mask;; i = (i + 1) & st->mask) {
+		uint32_t *sl = &st->slot[i];
+		if (*sl == 0) return sl;
+		const tz_storage *x = &st->s[*sl - 1];
+		if (x->klen == klen && memcmp(x->key, key, klen) == 0) return sl;
 	}
-	return NULL;
 }
 
-ms_err tz_collect_storages(const pkl_persids *pids, tz_storage **out, size_t *nout)
+ms_err tz_collect_storages(const pkl_persids *pids, tz_storages *out)
 {
-	*out = NULL;
-	*nout = 0;
+	memset(out, 0, sizeof *out);
 	if (pids->lost != MS_OK) return pids->lost;
-	/* pids->n <= MS_MAX_PKL_PERSIDS: the product cannot overflow */
-	tz_storage *s = malloc((pids->n ? pids->n : 1) * sizeof *s);
-	if (!s) return MS_ERR_NOMEM;
-	size_t n = 0;
-	for (size_t i = 0; i < pids->n; i++) tz_add_storage(s, &n, pids->v[i]);
-	tz_sort_unique(s, &n);
-	*out = s;
-	*nout = n;
+	/* pids->n <= MS_MAX_PKL_PERSIDS (2^22): the sizes below cannot overflow */
+	size_t cap = 16;
+	while (cap < 2 * pids->n) cap *= 2;
+	out->s = malloc((pids->n ? pids->n : 1) * sizeof *out->s);
+	out->slot = calloc(cap, sizeof *out->slot);
+	if (!out->s || !out->slot) {
+		tz_storages_free(out);
+		return MS_ERR_NOMEM;
+	}
+	out->mask = cap - 1;
+	for (size_t i = 0; i < pids->n; i++) {
+		tz_storage ref;
+		if (!tz_storage_ref(pids->v[i], &ref)) continue;
+		uint32_t *sl = tz_slot(out, (const uint8_t *)ref.key, ref.klen);
+		if (*sl) continue; /* torch keeps the storage it loaded first for a key */
+		out->s[out->n++] = ref;
+		*sl = (uint32_t)out->n;
+	}
 	return MS_OK;
+}
+
+void tz_storages_free(tz_storages *st)
+{
+	free(st->s);
+	free(st->slot);
+	memset(st, 0, sizeof *st);
+}
+
+tz_storage *tz_find_storage(const tz_storages *st, const uint8_t *key, size_t klen)
+{
+	if (!st->slot) return NULL;
+	uint32_t *sl = tz_slot(st, key, klen);
+	return *sl ? &st->s[*sl - 1] : NULL;
 }
 
 /* ---- the reader ------------------------------------------------------------------------ */
@@ -204,8 +207,8 @@ static void tz_scan_pickle(tz_ctx *t, size_t i, bool is_data)
 	tz_note(t, rc);
 	tz_note(t, ms_job_yara_pickle(t->job, &m, ps.strings, ps.strings_len));
 	if (rc == MS_OK && ps.nroots) {
-		struct { tz_storage *s; size_t n; } w;
-		ms_err crc = tz_collect_storages(&ps.persids, &w.s, &w.n);
+		tz_storages w;
+		ms_err crc = tz_collect_storages(&ps.persids, &w);
 		/* Unchecked references are no verdict: records would go unexamined. */
 		if (crc != MS_OK)
 			tz_note(t, ms_job_error(t->job, &m, 0, crc, "%s",
@@ -222,7 +225,7 @@ static void tz_scan_pickle(tz_ctx *t, size_t i, bool is_data)
 				const uint8_t *rel;
 				size_t rlen;
 				tz_rel(t, e, &rel, &rlen);
-				tz_storage *st = tz_find_storage(w.s, w.n, rel + 5, rlen - 5);
+				tz_storage *st = tz_find_storage(&w, rel + 5, rlen - 5);
 				if (st && !st->seen) {
 					st->seen = true;
 					if (st->nbytes != UINT64_MAX && e->usize != st->nbytes)
@@ -251,7 +254,7 @@ static void tz_scan_pickle(tz_ctx *t, size_t i, bool is_data)
 				               NULL, NULL, "storage '%s' has no data/%s record", key, key);
 			}
 		}
-		free(w.s);
+		tz_storages_free(&w);
 	}
 	ms_arena_free(arena);
 	free(owned);

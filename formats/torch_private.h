@@ -15,16 +15,27 @@ typedef struct tz_storage {
 	uint64_t numel;   /* as pickled: elements (typed classes) or bytes (UntypedStorage) */
 	unsigned es;      /* element size, 0 when the storage class is unknown */
 	uint64_t nbytes;  /* numel * es, UINT64_MAX when unknown or overflowing */
-	size_t order;     /* position among the references, in pickle order */
 	bool seen;
 } tz_storage;
 
+/* The storages a pickle refers to: the first reference of each key, in the order they ran,
+ * and a hash index by key. */
+typedef struct tz_storages {
+	tz_storage *s;
+	size_t n;
+	uint32_t *slot;   /* open addressing: index into s plus one, 0 for empty */
+	size_t mask;      /* slot count - 1 (a power of two above 2n) */
+} tz_storages;
+
 /* Collects every ('storage', cls, key, location, numel[, view]) persistent id the pickle ran
  * (torch's persistent_load loads a storage at each, reachable from the result or not), the
- * first to run per key (the one torch keeps), sorted by key. *out is malloc'ed (caller frees).
- * Returns MS_OK, or why the references cannot be checked: the list is incomplete
- * (pids->lost) or no memory; then *out is NULL. */
-ms_err tz_collect_storages(const pkl_persids *pids, tz_storage **out, size_t *nout);
+ * first to run per key (the one torch keeps). Returns MS_OK, or why the references cannot be
+ * checked: the list is incomplete (pids->lost) or no memory; out is then empty. Free with
+ * tz_storages_free either way. */
+ms_err tz_collect_storages(const pkl_persids *pids, tz_storages *out);
+void tz_storages_free(tz_storages *st);
+/* The storage with this key, or NULL. */
+tz_storage *tz_find_storage(const tz_storages *st, const uint8_t *key, size_t klen);
 /* Runs the one pickle at src[*off] as torch's loaders do (pickle_module.load(f) on a stream
  * of pickles and raw records), YARA over its bytes, and advances *off past it. what names it
  * in messages ("[storage header]"); persids (may be NULL) gets its persistent ids. Errors are
@@ -33,7 +44,5 @@ ms_err tz_pickle_at(ms_job *job, const ms_src *src, ms_arena *arena, size_t *off
                     const char *what, pv **root, pkl_persids *persids);
 /* Element size of a storage class global (FloatStorage -> 4), 0 when unknown. */
 unsigned tz_elem_size(const pv *cls);
-/* The storage with this key in a tz_collect_storages result (binary search), or NULL. */
-tz_storage *tz_find_storage(tz_storage *s, size_t n, const uint8_t *key, size_t klen);
 
 #endif

@@ -370,11 +370,13 @@ static ms_err pkl_memo_count_new(pkl_vm *vm)
 }
 
 /* Pickles number their memo 0, 1, 2, ...: an array indexed by key costs one store per PUT
- * where hashing cost a cache miss and, as the table grew, a rehash. */
+ * where hashing cost a cache miss and, as the table grew, a rehash. It starts at 256 slots
+ * (2 KiB): a small checkpoint's state dict memoizes 150-250 values, and starting at 64 grew
+ * the array twice a file. */
 static ms_err pkl_memo_put_dense(pkl_vm *vm, size_t key, pv *v)
 {
 	if (key >= vm->mdcap) {
-		size_t nc = vm->mdcap ? vm->mdcap * 2 : 64;
+		size_t nc = vm->mdcap ? vm->mdcap * 2 : 256;
 		while (nc <= key) nc *= 2;
 		if (nc > PKL_DENSE_MEMO) nc = PKL_DENSE_MEMO;
 		pv **nd = realloc(vm->mdense, nc * sizeof *nd);

@@ -150,10 +150,7 @@ static char *zip_pname(zip_archive *z, const uint8_t *name, size_t n)
 {
 	if (!z->names && !(z->names = ms_arena_new_first(ZIP_NAMES_CAP, ZIP_NAMES_FIRST)))
 		return NULL;
-	size_t cap = n * 4 + 1;
-	char *s = ms_arena_alloc(z->names, cap);
-	if (s) ms_printable(s, cap, name, n);
-	return s;
+	return ms_arena_printable(z->names, name, n);
 }
 
 /* Reads zip64 extra values for the fields that are saturated (APPNOTE 4.5.3 order). */

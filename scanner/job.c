@@ -61,6 +61,17 @@ void ms_printable(char *dst, size_t dstlen, const uint8_t *s, size_t n)
 	dst[o] = 0;
 }
 
+char *ms_arena_printable(ms_arena *a, const uint8_t *s, size_t n)
+{
+	/* Plain names, nearly all, are copied as they are: no buffer for the worst case. */
+	if (job_plain_run(s, n) == n) return ms_arena_strndup(a, (const char *)s, n);
+	if (n > (SIZE_MAX - 1) / 4) return NULL;
+	size_t cap = n * 4 + 1;
+	char *d = ms_arena_alloc(a, cap);
+	if (d) ms_printable(d, cap, s, n);
+	return d;
+}
+
 static const char *job_str(ms_job *job, const char *s)
 {
 	if (!s) return "";

@@ -116,6 +116,9 @@ ms_err ms_job_yara(ms_job *job, const ms_src *src, const char *kind);
 
 /* Writes printable ASCII of s into dst (escaping everything else as \xNN), NUL-terminated. */
 void ms_printable(char *dst, size_t dstlen, const uint8_t *s, size_t n);
+/* A NUL-terminated ms_printable copy of s in arena a (4 bytes per byte at worst); NULL when
+ * out of memory. */
+char *ms_arena_printable(struct ms_arena *a, const uint8_t *s, size_t n);
 
 /* Owned by the result; internal layout shared by job.c and the reports. */
 struct ms_result {

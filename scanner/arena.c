@@ -68,8 +68,11 @@ void *ms_arena_grow(ms_arena *a, void *old, size_t old_n, size_t new_n)
 char *ms_arena_strndup(ms_arena *a, const char *s, size_t n)
 {
 	if (n == SIZE_MAX) return NULL;
-	char *p = ms_arena_alloc(a, n + 1);
-	if (p) memcpy(p, s, n);
+	char *p = ms_arena_alloc_copy_target(a, n + 1);
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = 0;
+	}
 	return p;
 }
 

@@ -33,9 +33,9 @@ void ms_arena_free(ms_arena *a);
 /* ms_arena_alloc's whole path: the cap, then a new block when the current one is full. */
 void *ms_arena_alloc_block(ms_arena *a, size_t n);
 
-/* Zeroed, 16-byte aligned; NULL when the cap or memory is exhausted. Inline: the pickle
- * machine makes a value per opcode, and most sizes are constants the memset folds. */
-static inline void *ms_arena_alloc(ms_arena *a, size_t n)
+/* ms_arena_alloc without the zeroing, for bytes the caller copies in whole at once (strings,
+ * value vectors): the memset was a fifth of making a string constant. */
+static inline void *ms_arena_alloc_copy_target(ms_arena *a, size_t n)
 {
 	size_t need = (n + 15) & ~(size_t)15;
 	ms_arena_block *b = a->head;
@@ -44,7 +44,15 @@ static inline void *ms_arena_alloc(ms_arena *a, size_t n)
 	void *p = b->data + b->used;
 	b->used += need;
 	a->used += need;
-	memset(p, 0, n);
+	return p;
+}
+
+/* Zeroed, 16-byte aligned; NULL when the cap or memory is exhausted. Inline: the pickle
+ * machine makes a value per opcode, and most sizes are constants the memset folds. */
+static inline void *ms_arena_alloc(ms_arena *a, size_t n)
+{
+	void *p = ms_arena_alloc_copy_target(a, n);
+	if (p) memset(p, 0, n);
 	return p;
 }
 /* Grows an allocation made by this arena (old bytes copied; the old block is not reused). */

@@ -210,12 +210,13 @@ static pv *pkl_new_bytes(pkl_vm *vm, pv_kind kind, const uint8_t *p, size_t n)
 {
 	pv *v = pkl_new(vm, kind);
 	if (!v) return NULL;
-	uint8_t *c = ms_arena_alloc(vm->arena, n + 1);
-	if (!c && n != SIZE_MAX) {
+	uint8_t *c = n == SIZE_MAX ? NULL : ms_arena_alloc_copy_target(vm->arena, n + 1);
+	if (!c) {
 		pkl_nomem(vm);
 		return NULL;
 	}
 	if (n) memcpy(c, p, n);
+	c[n] = 0;
 	v->u.s.p = c;
 	v->u.s.len = n;
 	return v;
@@ -256,7 +257,7 @@ static bool pkl_vec_from(pkl_vm *vm, pv_vec *vec, size_t from)
 	vec->n = vec->cap = 0;
 	vec->v = NULL;
 	if (!n) return true;
-	vec->v = ms_arena_alloc(vm->arena, n * sizeof *vec->v);
+	vec->v = ms_arena_alloc_copy_target(vm->arena, n * sizeof *vec->v);
 	if (!vec->v) {
 		pkl_nomem(vm);
 		return false;

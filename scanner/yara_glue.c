@@ -53,7 +53,8 @@ typedef struct yg_text {
  * scanner passed between threads drags its tables from one CPU's cache to the other's at every
  * scan, which cost a folder's scan 4% on two cores. Every scanner kept is listed in made[]
  * and destroyed with the rules, wherever it is parked; a park is only taken back by the pool
- * of the same generation, so a thread's park left from other rules is never touched. */
+ * of the same generation. A park that gives way to another pool's scanner, or whose thread
+ * ends, goes back to its own pool's idle list if that pool is still there (yg_pools). */
 typedef struct yg_pool {
 	pthread_mutex_t lock;
 	uint64_t gen;                  /* unique per process and rule set (yg_pool_gens) */
@@ -61,13 +62,20 @@ typedef struct yg_pool {
 	size_t nmade;
 	YR_SCANNER *idle[YG_POOL_MAX]; /* kept scanners no thread has parked */
 	size_t nidle;
+	struct yg_pool *next;          /* in yg_pools */
 } yg_pool;
 
 static atomic_uint_fast64_t yg_pool_gens;
+/* The live pools. Lock order: yg_pools_lock, then a pool's lock. A pool's gen changes, and a
+ * pool leaves the list, only with both held. */
+static pthread_mutex_t yg_pools_lock = PTHREAD_MUTEX_INITIALIZER;
+static yg_pool *yg_pools;
 static _Thread_local struct {
 	uint64_t gen;
 	YR_SCANNER *sc;
 } yg_parked;
+static pthread_key_t yg_park_key; /* its destructor unparks at thread exit */
+static pthread_once_t yg_park_once = PTHREAD_ONCE_INIT;
 
 struct ms_yara {
 	YR_RULES *rules;
@@ -233,15 +241,43 @@ out:
 }
 
 /* Destroys every kept scanner, parked ones included, and starts a new generation: they belong
- * to the rules they were made for. Only between scans (setup and ms_yara_free). */
+ * to the rules they were made for. Only between scans of this pool (setup, ms_yara_free). */
 static void yg_pool_drain(yg_pool *pool)
 {
+	pthread_mutex_lock(&yg_pools_lock);
 	pthread_mutex_lock(&pool->lock);
 	while (pool->nmade) yr_scanner_destroy(pool->made[--pool->nmade]);
 	pool->nidle = 0;
 	pool->gen = atomic_fetch_add(&yg_pool_gens, 1) + 1;
 	pthread_mutex_unlock(&pool->lock);
+	pthread_mutex_unlock(&yg_pools_lock);
 }
+
+/* Empties this thread's park: its scanner goes back to the idle list of the pool whose
+ * generation it has, or is forgotten when there is none (its rules were recompiled or freed,
+ * and it with them). */
+static void yg_unpark(void)
+{
+	if (!yg_parked.sc) return;
+	pthread_mutex_lock(&yg_pools_lock);
+	for (yg_pool *p = yg_pools; p; p = p->next)
+		if (p->gen == yg_parked.gen) {
+			pthread_mutex_lock(&p->lock);
+			p->idle[p->nidle++] = yg_parked.sc; /* one of p->made[], not idle before */
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+	pthread_mutex_unlock(&yg_pools_lock);
+	yg_parked.sc = NULL;
+}
+
+static void yg_park_exit(void *unused)
+{
+	(void)unused;
+	yg_unpark();
+}
+
+static void yg_park_key_make(void) { (void)pthread_key_create(&yg_park_key, yg_park_exit); }
 
 /* A scanner for y's rules; *kept false when the pool is full and yg_scanner_put must destroy it. */
 static YR_SCANNER *yg_scanner_get(const ms_yara *y, bool *kept)
@@ -274,7 +310,9 @@ static void yg_scanner_put(const ms_yara *y, YR_SCANNER *sc, bool kept)
 		return;
 	}
 	if (!yg_parked.sc || yg_parked.gen != pool->gen) {
-		/* a park of other rules is only forgotten here: its own pool destroys it */
+		yg_unpark(); /* another pool's scanner: back to it */
+		pthread_once(&yg_park_once, yg_park_key_make);
+		(void)pthread_setspecific(yg_park_key, &yg_parked); /* any non-NULL value */
 		yg_parked.gen = pool->gen;
 		yg_parked.sc = sc;
 		return;
@@ -298,6 +336,10 @@ ms_yara *ms_yara_new(char *err, size_t errlen)
 		y = NULL;
 	} else {
 		pool->gen = atomic_fetch_add(&yg_pool_gens, 1) + 1;
+		pthread_mutex_lock(&yg_pools_lock);
+		pool->next = yg_pools;
+		yg_pools = pool;
+		pthread_mutex_unlock(&yg_pools_lock);
 		y->pool = pool;
 	}
 	if (!y) {
@@ -316,6 +358,13 @@ void ms_yara_free(ms_yara *y)
 {
 	if (!y) return;
 	if (y->pool) {
+		pthread_mutex_lock(&yg_pools_lock);
+		for (yg_pool **pp = &yg_pools; *pp; pp = &(*pp)->next)
+			if (*pp == y->pool) {
+				*pp = y->pool->next;
+				break;
+			}
+		pthread_mutex_unlock(&yg_pools_lock);
 		yg_pool_drain(y->pool);
 		pthread_mutex_destroy(&y->pool->lock);
 		free(y->pool);

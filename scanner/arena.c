@@ -53,6 +53,8 @@ void *ms_arena_alloc_block(ms_arena *a, size_t n)
 	void *p = b->data + b->used;
 	b->used += need;
 	a->used += need;
+	size_t in_block = b->size - b->used, in_cap = a->cap - a->used;
+	a->avail = in_block < in_cap ? in_block : in_cap;
 	memset(p, 0, n);
 	return p;
 }

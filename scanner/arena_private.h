@@ -22,6 +22,7 @@ typedef struct ms_arena_block {
 struct ms_arena {
 	ms_arena_block *head;
 	size_t cap, used, first;
+	size_t avail; /* what head can still hand out within cap: one test on the fast path */
 };
 
 /* cap: total bytes the arena may hand out. Returns NULL when out of memory. */
@@ -38,12 +39,12 @@ void *ms_arena_alloc_block(ms_arena *a, size_t n);
 static inline void *ms_arena_alloc_copy_target(ms_arena *a, size_t n)
 {
 	size_t need = (n + 15) & ~(size_t)15;
+	if (need < n || need > a->avail) return ms_arena_alloc_block(a, n);
 	ms_arena_block *b = a->head;
-	if (need < n || !b || need > b->size - b->used || need > a->cap - a->used)
-		return ms_arena_alloc_block(a, n);
 	void *p = b->data + b->used;
 	b->used += need;
 	a->used += need;
+	a->avail -= need;
 	return p;
 }
 

@@ -62,6 +62,7 @@ static const pkl_opinfo pkl_ops[256] = {
 
 #define PKL_HIGHEST_PROTO 5
 #define PKL_SMALL_INTS 256         /* 0..255 (BININT1) share one value each, as CPython's cache */
+_Static_assert(PKL_SMALL_INTS > UINT8_MAX, "pkl_step indexes small[] by BININT1's byte");
 #define PKL_MAX_WO_FINDINGS 32     /* weights-only findings per stream (same cause repeats) */
 #define PKL_MAX_STRADDLE_FINDINGS 16
 #define PKL_NOTE 1024              /* disassembly annotation */
@@ -2193,7 +2194,10 @@ PKL_HOT ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
 		switch (vm->d[vm->pos]) {
 		case PKL_BINPUT: vm->nops++; vm->pos += 2; return pkl_op_put(vm, arg);
 		case PKL_BINGET: vm->nops++; vm->pos += 2; return pkl_op_get(vm, arg, false);
-		case PKL_BININT1: vm->nops++; vm->pos += 2; return pkl_push(vm, pkl_new_int(vm, PV_INT, arg));
+		case PKL_BININT1:
+			vm->nops++;
+			vm->pos += 2;
+			return pkl_push(vm, vm->small[arg] ? vm->small[arg] : pkl_new_int(vm, PV_INT, arg));
 		case PKL_MARK: vm->nops++; vm->pos += 1; return pkl_mark(vm);
 		default: break;
 		}

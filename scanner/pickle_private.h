@@ -83,7 +83,6 @@ struct pv {
 	} u;
 };
 
-/* What one run of the machine over a stream produced. */
 /* The persistent id of every PERSID/BINPERSID run, in the order they ran: what the loader's
  * persistent_load is called with. torch loads a storage at each one, whether or not the
  * result still refers to it, and keeps the first it loads for a key. lost: MS_OK, or why
@@ -94,6 +93,7 @@ typedef struct pkl_persids {
 	ms_err lost;
 } pkl_persids;
 
+/* What one run of the machine over a stream produced. */
 typedef struct pkl_stream {
 	pv **roots;         /* value of each pickle up to its STOP, in order */
 	size_t nroots;

@@ -90,6 +90,9 @@ base = {"archive/version": b"3\n", "archive/data/0": b"\0" * 16}
 write("popped.pt", dict(base, **{"archive/data.pkl": b"\x80\x02" + ref(4) + b"0}."}))
 write("firstref.pt", dict(base, **{"archive/data.pkl": b"\x80\x02](" + ref(4) + ref(8) + b"e."}))
 write("second.pt", dict(base, **{"archive/data.pkl": b"\x80\x02}.\x80\x02" + ref(4) + b"."}))
+# One persistent id more than are checked (MS_MAX_PKL_PERSIDS, 2^22): an error, never clean.
+write("manypids.pt", {"archive/data.pkl": b"\x80\x02" + b"K\x00Q0" * ((1 << 22) + 1) + b"}.",
+                      "archive/version": b"3\n"})
 PYEOF
 expect_exit 1 "$MSCAN" scan --fail-on medium extra.pt
 expect_grep 'MS-TORCH-STORAGE-EXTRA' last.out
@@ -103,6 +106,8 @@ expect_exit 0 "$MSCAN" scan --fail-on medium popped.pt
 expect_exit 0 "$MSCAN" scan --fail-on medium firstref.pt
 expect_exit 1 "$MSCAN" scan --fail-on medium second.pt
 expect_grep 'MS-TORCH-STORAGE-EXTRA' last.out
+expect_exit 2 timeout 60 "$MSCAN" scan manypids.pt
+expect_grep 'MS_MAX_PKL_PERSIDS' last.out
 
 # Tars written by GNU tar (not by us), in its default, posix and v7 formats, long names too:
 # every member by content.

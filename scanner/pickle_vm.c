@@ -2180,25 +2180,136 @@ static ms_err pkl_op_frame(pkl_vm *vm, uint64_t n)
 	return MS_OK;
 }
 
+/* ---- opcode bodies that both paths of pkl_step run -------------------------------------- */
+
+static inline ms_err pkl_op_new(pkl_vm *vm, pv_kind kind) { return pkl_push(vm, pkl_new(vm, kind)); }
+
+static inline ms_err pkl_op_int_const(pkl_vm *vm, pv_kind kind, int64_t i)
+{
+	return pkl_push(vm, pkl_new_int(vm, kind, i));
+}
+
+/* TUPLE1, TUPLE2, TUPLE3 */
+static inline ms_err pkl_op_tuple_n(pkl_vm *vm, size_t k)
+{
+	return vm->sp < k ? pkl_underflow(vm) : pkl_op_seq(vm, PV_TUPLE, vm->sp - k);
+}
+
+/* TUPLE, LIST, FROZENSET: everything above the innermost MARK */
+static inline ms_err pkl_op_seq_marked(pkl_vm *vm, pv_kind kind)
+{
+	size_t m = 0;
+	ms_err rc = pkl_marker(vm, &m);
+	return rc == MS_OK ? pkl_op_seq(vm, kind, m) : rc;
+}
+
+static ms_err pkl_op_reduce(pkl_vm *vm)
+{
+	pv *fn = NULL, *args = NULL;
+	ms_err rc;
+	if ((rc = pkl_pop(vm, &args)) != MS_OK || (rc = pkl_pop(vm, &fn)) != MS_OK) return rc;
+	rc = pkl_call(vm, fn, args, NULL, PV_HOW_REDUCE);
+	if (rc == MS_OK && pkl_is_const(args) && args->kind != PV_TUPLE)
+		rc = pkl_fail(vm, MS_ERR_MALFORMED, "REDUCE: argument list must be a tuple");
+	return rc;
+}
+
+static inline ms_err pkl_op_binpersid(pkl_vm *vm)
+{
+	pv *pid = NULL;
+	ms_err rc = pkl_pop(vm, &pid);
+	return rc == MS_OK ? pkl_op_persid(vm, pid) : rc;
+}
+
+static inline ms_err pkl_op_appends(pkl_vm *vm)
+{
+	size_t m = 0;
+	ms_err rc = pkl_marker(vm, &m);
+	return rc == MS_OK ? pkl_op_append(vm, m, "APPENDS") : rc;
+}
+
+static inline ms_err pkl_op_setitem(pkl_vm *vm)
+{
+	return vm->sp < 2 ? pkl_underflow(vm) : pkl_op_setitems(vm, vm->sp - 2, "SETITEM");
+}
+
+static inline ms_err pkl_op_setitems_marked(pkl_vm *vm)
+{
+	size_t m = 0;
+	ms_err rc = pkl_marker(vm, &m);
+	return rc == MS_OK ? pkl_op_setitems(vm, m, "SETITEMS") : rc;
+}
+
+/* BINUNICODE, SHORT_BINUNICODE, BINUNICODE8: UTF-8 text ("surrogatepass") */
+static ms_err pkl_op_unicode(pkl_vm *vm, const uint8_t *p, size_t n)
+{
+	if (!pkl_utf8_ok(p, n, true))
+		return pkl_fail(vm, MS_ERR_MALFORMED, "%s: invalid UTF-8", pkl_ops[vm->d[vm->op_off]].name);
+	pv *x = pkl_new_bytes(vm, PV_STR, p, n);
+	pkl_sadd_const(vm, x);
+	return pkl_push(vm, x);
+}
+
+/* The fast path's step over an opcode of n bytes (with its argument). */
+static inline void pkl_take(pkl_vm *vm, size_t n)
+{
+	vm->nops++;
+	vm->pos += n;
+}
+
 /* Runs the opcode at vm->pos. Sets *stop on STOP (root in *root). */
 PKL_HOT ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
 {
 	vm->op_off = vm->pos;
-	/* BINPUT, BINGET, BININT1 and MARK are 60% of a state dict's opcodes (a quarter is
-	 * BINPUT). When no disassembly is written and the opcode and a one-byte argument lie
-	 * inside the frame (or the input), they do here exactly what the general path below does
-	 * for them, without its argument decoding: 5% of a small checkpoint's instructions. */
-	if (!vm->dis && (vm->in_frame ? vm->frame_end : vm->len) - vm->pos >= 2 &&
-	    vm->nops < MS_MAX_PKL_OPS) {
-		uint8_t arg = vm->d[vm->pos + 1];
-		switch (vm->d[vm->pos]) {
-		case PKL_BINPUT: vm->nops++; vm->pos += 2; return pkl_op_put(vm, arg);
-		case PKL_BINGET: vm->nops++; vm->pos += 2; return pkl_op_get(vm, arg, false);
+	/* A state dict's opcodes are nearly all of the few below. When no disassembly is written
+	 * and an opcode with its whole argument lies inside the frame (or the input), it runs
+	 * here what the general path below runs for it, without that path's argument decoding
+	 * and checks for every case: 18% of a small checkpoint's pickle work. Every opcode here
+	 * is in torch's weights-only list (OPF_WO), so a weights-only scan has nothing to add. */
+	size_t avail = (vm->in_frame ? vm->frame_end : vm->len) - vm->pos;
+	if (!vm->dis && avail >= 2 && vm->nops < MS_MAX_PKL_OPS) {
+		const uint8_t *d = vm->d + vm->pos;
+		switch (d[0]) {
+		case PKL_BINPUT: pkl_take(vm, 2); return pkl_op_put(vm, d[1]);
+		case PKL_BINGET: pkl_take(vm, 2); return pkl_op_get(vm, d[1], false);
+		case PKL_LONG_BINPUT:
+			if (avail < 5) break;
+			pkl_take(vm, 5);
+			return pkl_op_put(vm, ms_le32(d + 1));
+		case PKL_LONG_BINGET:
+			if (avail < 5) break;
+			pkl_take(vm, 5);
+			return pkl_op_get(vm, ms_le32(d + 1), false);
 		case PKL_BININT1:
-			vm->nops++;
-			vm->pos += 2;
-			return pkl_push(vm, vm->small[arg] ? vm->small[arg] : pkl_new_int(vm, PV_INT, arg));
-		case PKL_MARK: vm->nops++; vm->pos += 1; return pkl_mark(vm);
+			pkl_take(vm, 2);
+			return pkl_push(vm, vm->small[d[1]] ? vm->small[d[1]] : pkl_new_int(vm, PV_INT, d[1]));
+		case PKL_BININT2:
+			if (avail < 3) break;
+			pkl_take(vm, 3);
+			return pkl_op_int_const(vm, PV_INT, ms_le16(d + 1));
+		case PKL_BINUNICODE: {
+			if (avail < 5 || ms_le32(d + 1) > avail - 5) break;
+			size_t n = ms_le32(d + 1);
+			pkl_take(vm, 5 + n);
+			return pkl_op_unicode(vm, d + 5, n);
+		}
+		case PKL_MARK: pkl_take(vm, 1); return pkl_mark(vm);
+		case PKL_NONE: pkl_take(vm, 1); return pkl_op_new(vm, PV_NONE);
+		case PKL_NEWFALSE: pkl_take(vm, 1); return pkl_op_int_const(vm, PV_BOOL, 0);
+		case PKL_NEWTRUE: pkl_take(vm, 1); return pkl_op_int_const(vm, PV_BOOL, 1);
+		case PKL_EMPTY_TUPLE: pkl_take(vm, 1); return pkl_op_new(vm, PV_TUPLE);
+		case PKL_EMPTY_LIST: pkl_take(vm, 1); return pkl_op_new(vm, PV_LIST);
+		case PKL_EMPTY_DICT: pkl_take(vm, 1); return pkl_op_new(vm, PV_DICT);
+		case PKL_TUPLE: pkl_take(vm, 1); return pkl_op_seq_marked(vm, PV_TUPLE);
+		case PKL_TUPLE1: pkl_take(vm, 1); return pkl_op_tuple_n(vm, 1);
+		case PKL_TUPLE2: pkl_take(vm, 1); return pkl_op_tuple_n(vm, 2);
+		case PKL_TUPLE3: pkl_take(vm, 1); return pkl_op_tuple_n(vm, 3);
+		case PKL_REDUCE: pkl_take(vm, 1); return pkl_op_reduce(vm);
+		case PKL_BINPERSID: pkl_take(vm, 1); return pkl_op_binpersid(vm);
+		case PKL_APPEND: pkl_take(vm, 1); return pkl_op_append(vm, vm->sp ? vm->sp - 1 : 0, "APPEND");
+		case PKL_APPENDS: pkl_take(vm, 1); return pkl_op_appends(vm);
+		case PKL_SETITEM: pkl_take(vm, 1); return pkl_op_setitem(vm);
+		case PKL_SETITEMS: pkl_take(vm, 1); return pkl_op_setitems_marked(vm);
 		default: break;
 		}
 	}
@@ -2242,24 +2353,17 @@ PKL_HOT ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
 	case PKL_FLOAT: rc = pkl_op_float(vm, &a); break;
 	case PKL_INT: rc = pkl_op_int(vm, &a); break;
 	case PKL_BININT: rc = pkl_push(vm, pkl_new_int(vm, PV_INT, a.i)); break;
-	case PKL_BININT1: case PKL_BININT2: rc = pkl_push(vm, pkl_new_int(vm, PV_INT, (int64_t)a.u)); break;
+	case PKL_BININT1: case PKL_BININT2: rc = pkl_op_int_const(vm, PV_INT, (int64_t)a.u); break;
 	case PKL_LONG: rc = pkl_op_long(vm, &a); break;
-	case PKL_NONE: rc = pkl_push(vm, pkl_new(vm, PV_NONE)); break;
+	case PKL_NONE: rc = pkl_op_new(vm, PV_NONE); break;
 	case PKL_PERSID:
 		for (size_t i = 0; i < a.n; i++)
 			if (a.p[i] & 0x80) return pkl_fail(vm, MS_ERR_MALFORMED, "PERSID: id is not ASCII");
 		x = pkl_new_bytes(vm, PV_STR, a.p, a.n);
 		rc = x ? pkl_op_persid(vm, x) : vm->err;
 		break;
-	case PKL_BINPERSID:
-		if ((rc = pkl_pop(vm, &x)) == MS_OK) rc = pkl_op_persid(vm, x);
-		break;
-	case PKL_REDUCE:
-		if ((rc = pkl_pop(vm, &y)) != MS_OK || (rc = pkl_pop(vm, &x)) != MS_OK) break;
-		rc = pkl_call(vm, x, y, NULL, PV_HOW_REDUCE);
-		if (rc == MS_OK && pkl_is_const(y) && y->kind != PV_TUPLE)
-			rc = pkl_fail(vm, MS_ERR_MALFORMED, "REDUCE: argument list must be a tuple");
-		break;
+	case PKL_BINPERSID: rc = pkl_op_binpersid(vm); break;
+	case PKL_REDUCE: rc = pkl_op_reduce(vm); break;
 	case PKL_STRING: rc = pkl_op_string(vm, &a); break;
 	case PKL_BINSTRING: case PKL_SHORT_BINSTRING:
 		x = pkl_py2str(vm, a.p, a.n);
@@ -2272,13 +2376,7 @@ PKL_HOT ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
 		rc = x ? pkl_push(vm, x) : vm->err ? vm->err : pkl_nomem(vm);
 		break;
 	case PKL_BINUNICODE: case PKL_SHORT_BINUNICODE: case PKL_BINUNICODE8:
-		if (!pkl_utf8_ok(a.p, a.n, true)) {
-			rc = pkl_fail(vm, MS_ERR_MALFORMED, "%s: invalid UTF-8", oi->name);
-			break;
-		}
-		x = pkl_new_bytes(vm, PV_STR, a.p, a.n);
-		pkl_sadd_const(vm, x);
-		rc = pkl_push(vm, x);
+		rc = pkl_op_unicode(vm, a.p, a.n);
 		break;
 	case PKL_BINBYTES: case PKL_SHORT_BINBYTES: case PKL_BINBYTES8:
 		x = pkl_new_bytes(vm, PV_BYTES, a.p, a.n);
@@ -2290,20 +2388,14 @@ PKL_HOT ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
 		pkl_sadd_const(vm, x);
 		rc = pkl_push(vm, x);
 		break;
-	case PKL_EMPTY_LIST: rc = pkl_push(vm, pkl_new(vm, PV_LIST)); break;
-	case PKL_EMPTY_DICT: rc = pkl_push(vm, pkl_new(vm, PV_DICT)); break;
-	case PKL_EMPTY_TUPLE: rc = pkl_push(vm, pkl_new(vm, PV_TUPLE)); break;
-	case PKL_EMPTY_SET: rc = pkl_push(vm, pkl_new(vm, PV_SET)); break;
+	case PKL_EMPTY_LIST: rc = pkl_op_new(vm, PV_LIST); break;
+	case PKL_EMPTY_DICT: rc = pkl_op_new(vm, PV_DICT); break;
+	case PKL_EMPTY_TUPLE: rc = pkl_op_new(vm, PV_TUPLE); break;
+	case PKL_EMPTY_SET: rc = pkl_op_new(vm, PV_SET); break;
 	case PKL_APPEND: rc = pkl_op_append(vm, vm->sp ? vm->sp - 1 : 0, "APPEND"); break;
-	case PKL_APPENDS:
-		if ((rc = pkl_marker(vm, &m)) == MS_OK) rc = pkl_op_append(vm, m, "APPENDS");
-		break;
-	case PKL_SETITEM:
-		rc = vm->sp < 2 ? pkl_underflow(vm) : pkl_op_setitems(vm, vm->sp - 2, "SETITEM");
-		break;
-	case PKL_SETITEMS:
-		if ((rc = pkl_marker(vm, &m)) == MS_OK) rc = pkl_op_setitems(vm, m, "SETITEMS");
-		break;
+	case PKL_APPENDS: rc = pkl_op_appends(vm); break;
+	case PKL_SETITEM: rc = pkl_op_setitem(vm); break;
+	case PKL_SETITEMS: rc = pkl_op_setitems_marked(vm); break;
 	case PKL_ADDITEMS:
 		if ((rc = pkl_marker(vm, &m)) != MS_OK) break;
 		if (m > vm->sp || m <= pkl_fence(vm)) { rc = pkl_underflow(vm); break; }
@@ -2375,20 +2467,12 @@ PKL_HOT ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
 		if ((vm->sp - m) % 2) { rc = pkl_fail(vm, MS_ERR_MALFORMED, "odd number of items for DICT"); break; }
 		rc = pkl_op_seq(vm, PV_DICT, m);
 		break;
-	case PKL_LIST:
-		if ((rc = pkl_marker(vm, &m)) == MS_OK) rc = pkl_op_seq(vm, PV_LIST, m);
+	case PKL_LIST: rc = pkl_op_seq_marked(vm, PV_LIST); break;
+	case PKL_TUPLE: rc = pkl_op_seq_marked(vm, PV_TUPLE); break;
+	case PKL_FROZENSET: rc = pkl_op_seq_marked(vm, PV_FROZENSET); break;
+	case PKL_TUPLE1: case PKL_TUPLE2: case PKL_TUPLE3:
+		rc = pkl_op_tuple_n(vm, (size_t)(code - PKL_TUPLE1 + 1));
 		break;
-	case PKL_TUPLE:
-		if ((rc = pkl_marker(vm, &m)) == MS_OK) rc = pkl_op_seq(vm, PV_TUPLE, m);
-		break;
-	case PKL_FROZENSET:
-		if ((rc = pkl_marker(vm, &m)) == MS_OK) rc = pkl_op_seq(vm, PV_FROZENSET, m);
-		break;
-	case PKL_TUPLE1: case PKL_TUPLE2: case PKL_TUPLE3: {
-		size_t k = (size_t)(code - PKL_TUPLE1 + 1);
-		rc = vm->sp < k ? pkl_underflow(vm) : pkl_op_seq(vm, PV_TUPLE, vm->sp - k);
-		break;
-	}
 	case PKL_GET: {
 		uint64_t idx;
 		bool neg;
@@ -2430,8 +2514,8 @@ PKL_HOT ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
 		break;
 	case PKL_EXT1: case PKL_EXT2: rc = pkl_op_ext(vm, (int64_t)a.u); break;
 	case PKL_EXT4: rc = pkl_op_ext(vm, a.i); break;
-	case PKL_NEWTRUE: rc = pkl_push(vm, pkl_new_int(vm, PV_BOOL, 1)); break;
-	case PKL_NEWFALSE: rc = pkl_push(vm, pkl_new_int(vm, PV_BOOL, 0)); break;
+	case PKL_NEWTRUE: rc = pkl_op_int_const(vm, PV_BOOL, 1); break;
+	case PKL_NEWFALSE: rc = pkl_op_int_const(vm, PV_BOOL, 0); break;
 	case PKL_LONG1: case PKL_LONG4: rc = pkl_push(vm, pkl_long_bytes(vm, a.p, a.n)); break;
 	case PKL_STACK_GLOBAL: rc = pkl_op_stack_global(vm); break;
 	case PKL_FRAME: rc = pkl_op_frame(vm, a.u); break;

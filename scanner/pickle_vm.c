@@ -2250,69 +2250,86 @@ static ms_err pkl_op_unicode(pkl_vm *vm, const uint8_t *p, size_t n)
 	return pkl_push(vm, x);
 }
 
-/* The fast path's step over an opcode of n bytes (with its argument). */
-static inline void pkl_take(pkl_vm *vm, size_t n)
+/* A state dict's opcodes are nearly all of the few below. When no disassembly is written,
+ * this runs them from vm->pos for as long as they come, each with its whole argument inside
+ * the frame (or the input), doing what pkl_step's general path does for them without that
+ * path's argument decoding and checks for every case, and with the position in a register:
+ * a third of a small checkpoint's pickle work was those. It stops before the first opcode
+ * that needs the general path. Every opcode here is in torch's weights-only list (OPF_WO),
+ * so a weights-only scan has nothing to add; their bodies are the general path's own. */
+PKL_HOT ms_err pkl_run_fast(pkl_vm *vm)
 {
-	vm->nops++;
-	vm->pos += n;
+	if (vm->dis) return MS_OK;
+	const uint8_t *base = vm->d;
+	const size_t end = vm->in_frame ? vm->frame_end : vm->len;
+	size_t pos = vm->pos;
+	ms_err rc = MS_OK;
+	while (rc == MS_OK && end - pos >= 2 && vm->nops < MS_MAX_PKL_OPS) {
+		const uint8_t *d = base + pos;
+		const size_t avail = end - pos;
+		vm->op_off = pos;
+		/* each case moves vm->pos past the opcode and its argument before the body runs,
+		 * as the general path does */
+		switch (d[0]) {
+		case PKL_BINPUT: vm->pos = pos += 2; rc = pkl_op_put(vm, d[1]); break;
+		case PKL_BINGET: vm->pos = pos += 2; rc = pkl_op_get(vm, d[1], false); break;
+		case PKL_LONG_BINPUT:
+			if (avail < 5) return MS_OK;
+			vm->pos = pos += 5;
+			rc = pkl_op_put(vm, ms_le32(d + 1));
+			break;
+		case PKL_LONG_BINGET:
+			if (avail < 5) return MS_OK;
+			vm->pos = pos += 5;
+			rc = pkl_op_get(vm, ms_le32(d + 1), false);
+			break;
+		case PKL_BININT1:
+			vm->pos = pos += 2;
+			rc = pkl_push(vm, vm->small[d[1]] ? vm->small[d[1]] : pkl_new_int(vm, PV_INT, d[1]));
+			break;
+		case PKL_BININT2:
+			if (avail < 3) return MS_OK;
+			vm->pos = pos += 3;
+			rc = pkl_op_int_const(vm, PV_INT, ms_le16(d + 1));
+			break;
+		case PKL_BINUNICODE: {
+			if (avail < 5 || ms_le32(d + 1) > avail - 5) return MS_OK;
+			size_t n = ms_le32(d + 1);
+			vm->pos = pos += 5 + n;
+			rc = pkl_op_unicode(vm, d + 5, n);
+			break;
+		}
+		case PKL_MARK: vm->pos = pos += 1; rc = pkl_mark(vm); break;
+		case PKL_NONE: vm->pos = pos += 1; rc = pkl_op_new(vm, PV_NONE); break;
+		case PKL_NEWFALSE: vm->pos = pos += 1; rc = pkl_op_int_const(vm, PV_BOOL, 0); break;
+		case PKL_NEWTRUE: vm->pos = pos += 1; rc = pkl_op_int_const(vm, PV_BOOL, 1); break;
+		case PKL_EMPTY_TUPLE: vm->pos = pos += 1; rc = pkl_op_new(vm, PV_TUPLE); break;
+		case PKL_EMPTY_LIST: vm->pos = pos += 1; rc = pkl_op_new(vm, PV_LIST); break;
+		case PKL_EMPTY_DICT: vm->pos = pos += 1; rc = pkl_op_new(vm, PV_DICT); break;
+		case PKL_TUPLE: vm->pos = pos += 1; rc = pkl_op_seq_marked(vm, PV_TUPLE); break;
+		case PKL_TUPLE1: vm->pos = pos += 1; rc = pkl_op_tuple_n(vm, 1); break;
+		case PKL_TUPLE2: vm->pos = pos += 1; rc = pkl_op_tuple_n(vm, 2); break;
+		case PKL_TUPLE3: vm->pos = pos += 1; rc = pkl_op_tuple_n(vm, 3); break;
+		case PKL_REDUCE: vm->pos = pos += 1; rc = pkl_op_reduce(vm); break;
+		case PKL_BINPERSID: vm->pos = pos += 1; rc = pkl_op_binpersid(vm); break;
+		case PKL_APPEND:
+			vm->pos = pos += 1;
+			rc = pkl_op_append(vm, vm->sp ? vm->sp - 1 : 0, "APPEND");
+			break;
+		case PKL_APPENDS: vm->pos = pos += 1; rc = pkl_op_appends(vm); break;
+		case PKL_SETITEM: vm->pos = pos += 1; rc = pkl_op_setitem(vm); break;
+		case PKL_SETITEMS: vm->pos = pos += 1; rc = pkl_op_setitems_marked(vm); break;
+		default: return MS_OK;
+		}
+		vm->nops++;
+	}
+	return rc;
 }
 
 /* Runs the opcode at vm->pos. Sets *stop on STOP (root in *root). */
 PKL_HOT ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
 {
 	vm->op_off = vm->pos;
-	/* A state dict's opcodes are nearly all of the few below. When no disassembly is written
-	 * and an opcode with its whole argument lies inside the frame (or the input), it runs
-	 * here what the general path below runs for it, without that path's argument decoding
-	 * and checks for every case: 18% of a small checkpoint's pickle work. Every opcode here
-	 * is in torch's weights-only list (OPF_WO), so a weights-only scan has nothing to add. */
-	size_t avail = (vm->in_frame ? vm->frame_end : vm->len) - vm->pos;
-	if (!vm->dis && avail >= 2 && vm->nops < MS_MAX_PKL_OPS) {
-		const uint8_t *d = vm->d + vm->pos;
-		switch (d[0]) {
-		case PKL_BINPUT: pkl_take(vm, 2); return pkl_op_put(vm, d[1]);
-		case PKL_BINGET: pkl_take(vm, 2); return pkl_op_get(vm, d[1], false);
-		case PKL_LONG_BINPUT:
-			if (avail < 5) break;
-			pkl_take(vm, 5);
-			return pkl_op_put(vm, ms_le32(d + 1));
-		case PKL_LONG_BINGET:
-			if (avail < 5) break;
-			pkl_take(vm, 5);
-			return pkl_op_get(vm, ms_le32(d + 1), false);
-		case PKL_BININT1:
-			pkl_take(vm, 2);
-			return pkl_push(vm, vm->small[d[1]] ? vm->small[d[1]] : pkl_new_int(vm, PV_INT, d[1]));
-		case PKL_BININT2:
-			if (avail < 3) break;
-			pkl_take(vm, 3);
-			return pkl_op_int_const(vm, PV_INT, ms_le16(d + 1));
-		case PKL_BINUNICODE: {
-			if (avail < 5 || ms_le32(d + 1) > avail - 5) break;
-			size_t n = ms_le32(d + 1);
-			pkl_take(vm, 5 + n);
-			return pkl_op_unicode(vm, d + 5, n);
-		}
-		case PKL_MARK: pkl_take(vm, 1); return pkl_mark(vm);
-		case PKL_NONE: pkl_take(vm, 1); return pkl_op_new(vm, PV_NONE);
-		case PKL_NEWFALSE: pkl_take(vm, 1); return pkl_op_int_const(vm, PV_BOOL, 0);
-		case PKL_NEWTRUE: pkl_take(vm, 1); return pkl_op_int_const(vm, PV_BOOL, 1);
-		case PKL_EMPTY_TUPLE: pkl_take(vm, 1); return pkl_op_new(vm, PV_TUPLE);
-		case PKL_EMPTY_LIST: pkl_take(vm, 1); return pkl_op_new(vm, PV_LIST);
-		case PKL_EMPTY_DICT: pkl_take(vm, 1); return pkl_op_new(vm, PV_DICT);
-		case PKL_TUPLE: pkl_take(vm, 1); return pkl_op_seq_marked(vm, PV_TUPLE);
-		case PKL_TUPLE1: pkl_take(vm, 1); return pkl_op_tuple_n(vm, 1);
-		case PKL_TUPLE2: pkl_take(vm, 1); return pkl_op_tuple_n(vm, 2);
-		case PKL_TUPLE3: pkl_take(vm, 1); return pkl_op_tuple_n(vm, 3);
-		case PKL_REDUCE: pkl_take(vm, 1); return pkl_op_reduce(vm);
-		case PKL_BINPERSID: pkl_take(vm, 1); return pkl_op_binpersid(vm);
-		case PKL_APPEND: pkl_take(vm, 1); return pkl_op_append(vm, vm->sp ? vm->sp - 1 : 0, "APPEND");
-		case PKL_APPENDS: pkl_take(vm, 1); return pkl_op_appends(vm);
-		case PKL_SETITEM: pkl_take(vm, 1); return pkl_op_setitem(vm);
-		case PKL_SETITEMS: pkl_take(vm, 1); return pkl_op_setitems_marked(vm);
-		default: break;
-		}
-	}
 	vm->note[0] = 0;
 	ms_err rc = pkl_want(vm, 1, "opcode");
 	if (rc != MS_OK) return rc;
@@ -2561,6 +2578,7 @@ static ms_err pkl_exec(pkl_vm *vm, pv **root)
 	bool stop = false;
 	ms_err rc = MS_OK;
 	while (!stop) {
+		if ((rc = pkl_run_fast(vm)) != MS_OK) break;
 		if (vm->pos >= vm->len) {
 			vm->op_off = vm->pos;
 			rc = pkl_fail(vm, MS_ERR_TRUNCATED, "pickle data was truncated (no STOP opcode)");

@@ -2006,17 +2006,24 @@ static ms_err pkl_joblib_array(pkl_vm *vm, const pv *state)
 	return MS_OK;
 }
 
-/* By the whole dotted path: 'joblib' + 'numpy_pickle.NumpyArrayWrapper' (protocol 4) is
- * the same class. Only joblib's NumpyUnpickler reads array bytes; pickle.load does not, so a
- * stream where bytes were skipped is also read without skipping (pkl_second_look). */
+/* True when module "." name spells path, wherever the dot falls: 'joblib' +
+ * 'numpy_pickle.NumpyArrayWrapper' (protocol 4) is the same class as 'joblib.numpy_pickle' +
+ * 'NumpyArrayWrapper'. */
+static bool pkl_global_path_is(const pv *g, const char *path)
+{
+	size_t m = strlen(g->u.g.fq_module);
+	return strncmp(path, g->u.g.fq_module, m) == 0 && path[m] == '.' &&
+	       strcmp(path + m + 1, g->u.g.fq_name) == 0;
+}
+
+/* Only joblib's NumpyUnpickler reads array bytes; pickle.load does not, so a stream where
+ * bytes were skipped is also read without skipping (pkl_second_look). */
 static bool pkl_is_joblib_wrapper(const pv *inst)
 {
 	const pv *c = inst->u.obj.callable;
 	if (!c || c->kind != PV_GLOBAL || c->u.g.unresolved) return false;
-	char path[512];
-	snprintf(path, sizeof path, "%s.%s", c->u.g.fq_module, c->u.g.fq_name);
-	return strcmp(path, "joblib.numpy_pickle.NumpyArrayWrapper") == 0 ||
-	       strcmp(path, "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper") == 0;
+	return pkl_global_path_is(c, "joblib.numpy_pickle.NumpyArrayWrapper") ||
+	       pkl_global_path_is(c, "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper");
 }
 
 static ms_err pkl_op_build(pkl_vm *vm)

@@ -147,6 +147,7 @@ typedef struct tz_ctx {
 	size_t plen;
 	bool torchscript;
 	size_t data_pkl;       /* index of <prefix>/data.pkl, SIZE_MAX if none */
+	size_t *rel;           /* per member: where its name inside <prefix>/ starts (tz_rel) */
 	size_t *records;       /* indices of data/<key> members */
 	size_t nrecords;
 	ms_err first;
@@ -157,16 +158,19 @@ static void tz_note(tz_ctx *t, ms_err rc)
 	if (t->first == MS_OK && rc != MS_OK) t->first = rc;
 }
 
-static bool tz_rel(const tz_ctx *t, const zip_entry *e, const uint8_t **rel, size_t *rlen)
+/* Where e's name inside <prefix>/ starts: plen + 1, or 0 for a member outside the folder. */
+static size_t tz_rel_start(const tz_ctx *t, const zip_entry *e)
 {
-	if (e->nlen > t->plen && memcmp(e->name, t->prefix, t->plen) == 0 && e->name[t->plen] == '/') {
-		*rel = e->name + t->plen + 1;
-		*rlen = e->nlen - t->plen - 1;
-		return true;
-	}
-	*rel = e->name;
-	*rlen = e->nlen;
-	return false;
+	if (e->nlen > t->plen && memcmp(e->name, t->prefix, t->plen) == 0 && e->name[t->plen] == '/')
+		return t->plen + 1;
+	return 0;
+}
+
+/* Member i's name relative to the archive folder (its whole name when outside it). */
+static void tz_rel(const tz_ctx *t, size_t i, const uint8_t **rel, size_t *rlen)
+{
+	*rel = t->z->e[i].name + t->rel[i];
+	*rlen = t->z->e[i].nlen - t->rel[i];
 }
 
 static bool tz_is(const uint8_t *rel, size_t rlen, const char *s)
@@ -224,7 +228,7 @@ static void tz_scan_pickle(tz_ctx *t, size_t i, bool is_data)
 				const zip_entry *e = &t->z->e[idx];
 				const uint8_t *rel;
 				size_t rlen;
-				tz_rel(t, e, &rel, &rlen);
+				tz_rel(t, idx, &rel, &rlen);
 				tz_storage *st = tz_find_storage(&w, rel + 5, rlen - 5);
 				if (st && !st->seen) {
 					st->seen = true;
@@ -331,7 +335,10 @@ static ms_err tz_scan(ms_job *job, const ms_src *src)
 			               z.e[0].pname);
 	}
 	t.records = malloc((z.n ? z.n : 1) * sizeof *t.records);
-	if (!t.records) {
+	t.rel = malloc((z.n ? z.n : 1) * sizeof *t.rel);
+	if (!t.records || !t.rel) {
+		free(t.records);
+		free(t.rel);
 		zip_free(&z);
 		return ms_job_error(job, src, 0, MS_ERR_NOMEM, "no memory");
 	}
@@ -339,7 +346,9 @@ static ms_err tz_scan(ms_job *job, const ms_src *src)
 	for (size_t i = 0; i < z.n; i++) {
 		const uint8_t *rel;
 		size_t rlen;
-		if (!tz_rel(&t, &z.e[i], &rel, &rlen) && outside++ == 0)
+		t.rel[i] = tz_rel_start(&t, &z.e[i]);
+		tz_rel(&t, i, &rel, &rlen);
+		if (!t.rel[i] && outside++ == 0)
 			ms_job_finding(job, src, z.e[i].lho, "MS-TORCH-OUTSIDE-PREFIX", MS_SEV_MEDIUM, NULL,
 			               NULL, "member '%s' lies outside the archive folder", z.e[i].pname);
 		if (tz_is(rel, rlen, "data.pkl")) t.data_pkl = i;
@@ -359,7 +368,7 @@ static ms_err tz_scan(ms_job *job, const ms_src *src)
 		if (!e->readable || (e->nlen && e->name[e->nlen - 1] == '/' && e->usize == 0)) continue;
 		const uint8_t *rel;
 		size_t rlen;
-		tz_rel(&t, e, &rel, &rlen);
+		tz_rel(&t, i, &rel, &rlen);
 		if (tz_ends(rel, rlen, "pkl")) tz_scan_pickle(&t, i, i == t.data_pkl);
 		else if (rlen > 5 && memcmp(rel, "data/", 5) == 0) continue; /* tensor bytes */
 		else if (tz_is(rel, rlen, "byteorder")) tz_check_text(&t, i, true);
@@ -369,6 +378,7 @@ static ms_err tz_scan(ms_job *job, const ms_src *src)
 	}
 	tz_note(&t, zip_scan_miniz_view(job, src, &z));
 	free(t.records);
+	free(t.rel);
 	zip_free(&z);
 	return t.first;
 }

@@ -1037,15 +1037,16 @@ static void pkl_wo(pkl_vm *vm, const char *fmt, ...)
 /* The policy verdict: mapped names, plus the raw names and Python 2 module renames for the
  * deny check only (so `__builtin__ eval` stays critical even under protocol 3+). */
 /* v: the verdict on the names in force (fm, fn); also denied when the raw or the renamed
- * names are. */
+ * names are. compat_applied: (fm, fn) already are what the renames give (protocol < 3), so
+ * their verdict v is the renamed names' verdict. */
 static int pkl_verdict(pkl_vm *vm, const char *m, const char *n, const char *fm, const char *fn,
-                       int v)
+                       int v, bool compat_applied)
 {
 	if (v == MS_VERDICT_DENY) return v;
 	if ((m != fm || n != fn) && ms_policy_check(vm->policy, m, n) == MS_VERDICT_DENY)
 		return MS_VERDICT_DENY;
 	const char *cm, *cn;
-	if (ms_policy_compat_map(vm->policy, m, n, &cm, &cn) &&
+	if (!compat_applied && ms_policy_compat_map(vm->policy, m, n, &cm, &cn) &&
 	    ms_policy_check(vm->policy, cm, cn) == MS_VERDICT_DENY)
 		return MS_VERDICT_DENY;
 	return v;
@@ -1084,14 +1085,15 @@ static pv *pkl_global(pkl_vm *vm, const uint8_t *m, size_t mlen, const uint8_t *
 	const char *name = pkl_strdup(vm, (const char *)n, nlen);
 	if (!mod || !name) return NULL;
 	const char *fm = mod, *fn = name;
-	if (vm->proto < 3) ms_policy_compat_map(vm->policy, mod, name, &fm, &fn);
+	bool compat_applied = vm->proto < 3;
+	if (compat_applied) ms_policy_compat_map(vm->policy, mod, name, &fm, &fn);
 	g->u.g.module = mod;
 	g->u.g.name = name;
 	g->u.g.fq_module = fm;
 	g->u.g.fq_name = fn;
 	g->u.g.roles = pkl_global_roles(fm, fn);
 	int v_fq = (int)ms_policy_check(vm->policy, fm, fn);
-	g->u.g.verdict = pkl_verdict(vm, mod, name, fm, fn, v_fq);
+	g->u.g.verdict = pkl_verdict(vm, mod, name, fm, fn, v_fq, compat_applied);
 	g->u.g.use = MS_USE_REFERENCED;
 	size_t before = ms_job_global_count(vm->job);
 	g->u.g.global_idx = SIZE_MAX;

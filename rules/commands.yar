@@ -72,7 +72,9 @@ rule netcat_shell
 		description = "netcat or a named pipe wired to a shell (nc -e, mkfifo ... | sh | nc)"
 		reference = "https://github.com/swisskyrepo/PayloadsAllTheThings/blob/master/Methodology%20and%20Resources/Reverse%20Shell%20Cheatsheet.md"
 	strings:
-		$nce = /(^|[^A-Za-z0-9_])V?n(c|cat|etcat)(\.exe)?[ \t][^\n]{0,128}-[a-z]*[ec][ \t]+(\/bin\/)?(ba|z)?sh\b/
+		// n(c|cat|etcat)(\.exe)?[ \t] spelt out: the atom is then the tool's name, not the
+		// trailing "sh" (SETITEM then BINGET, at every tensor of a torch pickle)
+		$nce = /(^|[^A-Za-z0-9_])V?(nc |nc\t|ncat |ncat\t|netcat |netcat\t|nc\.exe |nc\.exe\t|ncat\.exe |ncat\.exe\t|netcat\.exe |netcat\.exe\t)[^\n]{0,128}-[a-z]*[ec][ \t]+(\/bin\/)?(ba|z)?sh\b/
 		$fifo = /mkfifo[ \t][^\n]{1,256}(\/bin\/)?(ba|z)?sh[ \t][^\n]{0,256}[^A-Za-z0-9_]n(c|cat)[ \t]/
 	condition:
 		any of them and

@@ -42,8 +42,10 @@ rule ipv4_in_pickle
 		description = "raw IPv4 address as a pickle string constant (connect-back target)"
 		reference = "https://jfrog.com/blog/data-scientists-targeted-by-malicious-hugging-face-ml-models-with-silent-backdoor/"
 	strings:
-		// SHORT_BINUNICODE / protocol 0 UNICODE constant holding exactly an address
-		$b = /\x8c[\x07-\x0f]([0-9]{1,3}\.){3}[0-9]{1,3}\x94/
+		// SHORT_BINUNICODE / protocol 0 UNICODE constant holding exactly an address; the
+		// opcode and length byte are spelt out so that they are the atom, not a lone \x8c
+		// (a byte of any BININT or BINFLOAT argument)
+		$b = /(\x8c\x07|\x8c\x08|\x8c\x09|\x8c\x0a|\x8c\x0b|\x8c\x0c|\x8c\x0d|\x8c\x0e|\x8c\x0f)([0-9]{1,3}\.){3}[0-9]{1,3}\x94/
 		$v = /\nV([0-9]{1,3}\.){3}[0-9]{1,3}\n/
 		// decoded constants are joined with newlines: a whole constant starts the buffer or
 		// follows a newline (tested in the condition: a leading \n would make every digit
@@ -68,7 +70,9 @@ rule pickle_injected_before_proto
 		reference = "https://github.com/trailofbits/fickling/blob/master/fickling/fickle.py"
 	strings:
 		$g = /^c[A-Za-z_][A-Za-z0-9_.]{0,64}\n[A-Za-z_][A-Za-z0-9_.]{0,64}\n\(/
-		$p = /(tR|\x85R|\x86R|\x87R)(0|\x94)?\x80[\x02-\x05]/
+		// a call's end (TUPLE*, REDUCE[, POP or MEMOIZE]) right before PROTO: spelt out with
+		// the PROTO byte in each alternative, as "tR" alone is in every torch pickle
+		$p = /(tR\x80|\x85R\x80|\x86R\x80|\x87R\x80|tR0\x80|\x85R0\x80|\x86R0\x80|\x87R0\x80|tR\x94\x80|\x85R\x94\x80|\x86R\x94\x80|\x87R\x94\x80)[\x02-\x05]/
 	condition:
 		$g at 0 and $p and @p[1] < 0x100000 and
 		kind == "pickle"

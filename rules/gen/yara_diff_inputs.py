@@ -3,7 +3,8 @@
 # Copyright (c) 2026 The mscan authors
 """Inputs for yara-rules-diff (scanner/tools/yara_rules_diff.c): byte strings built near the
 edges of the built-in rules' patterns (IPv4 constants, exec/decoder globals in protocol 0 and
-4, executable headers at and after offset 0, pickle opcodes), plus random tokens and bytes.
+4, executable headers at and after offset 0, netcat command lines, calls ahead of a PROTO,
+pickle opcodes), plus random tokens and bytes.
 
 Usage: yara_diff_inputs.py COUNT SEED > FILE.rec   (each input: 4-byte little-endian length,
 then its bytes). Standard library only; nothing here is ever unpickled.
@@ -93,10 +94,36 @@ def executable_header(rnd):
     return pre + h + rand_bytes(rnd, rnd.randint(0, 20))
 
 
+def netcat_shaped(rnd):
+    """nc/ncat/netcat[.exe] with -e/-c and a shell, and near misses of each part."""
+    tool = rnd.choice(["nc", "ncat", "netcat", "nc.exe", "ncat.exe", "netcat.exe", "n", "nca",
+                       "netca", "nc.ex", "ncatt", "Nc", "snc", "nc_"])
+    pre = rnd.choice(["", "", " ", "V", "x", "_", "/", "\n", "(", "'", "\x8c\x20"])
+    sep = rnd.choice([" ", " ", "\t", "", "  ", "\n", ".exe "])
+    args = rnd.choice(["", "-lvp 4444 ", "192.0.2.1 4444 ", "x" * rnd.randint(0, 140) + " ",
+                       "a\nb ", "host 80 "])
+    flag = rnd.choice(["-e", "-c", "-ec", "-le", "-x", "-E", "e", "--e"])
+    gap = rnd.choice([" ", "\t", "  ", "", "\n"])
+    sh = rnd.choice(["/bin/sh", "sh", "bash", "/bin/bash", "zsh", "ksh", "/bin/zsh", "shx", "s"])
+    post = rnd.choice(["", " ", "x", "\n", "_", "0"])
+    return (pre + tool + sep + args + flag + gap + sh + post).encode("latin1")
+
+
+def proto_injected(rnd):
+    """A call's end, an optional POP or MEMOIZE, then PROTO: and the neighbours of that."""
+    head = rnd.choice([b"tR", b"\x85R", b"\x86R", b"\x87R", b"\x88R", b"R", b"t", b"sR"])
+    mid = rnd.choice([b"", b"", b"0", b"\x94", b"00", b"q\x01", b"\x940"])
+    proto = bytes([0x80, rnd.choice([1, 2, 3, 4, 5, 6])])
+    pre = rnd.choice([b"", b"c__builtin__\nexec\n(", b"cos\nsystem\n(V", rand_bytes(rnd, 5)])
+    return pre + rand_bytes(rnd, rnd.randint(0, 6)) + head + mid + proto + rand_bytes(rnd, 3)
+
+
 PICKLE_TOKENS = [b"0", b"1", b"9", b"192", b"255", b"1000", b".", b"\n", b":", b"V", b"\x8c", b"\x94",
-                 b"c", b"tR", b"\x85R", b"\x80\x02", b"\x80\x04", b"(", b"cos\nsystem\n", b"MZ",
+                 b"c", b"tR", b"\x85R", b"\x86R", b"\x87R", b"\x80\x02", b"\x80\x03", b"\x80\x04",
+                 b"\x80\x05", b"(", b"cos\nsystem\n", b"MZ",
                  b"\x7fELF", b"\x00", b"\x00\x00\x00", b"#!/bin/sh", b" ", b"-c", b"hf_", b"ghp_",
-                 b"http://", b"import os", b"base64", b"subprocess."]
+                 b"http://", b"import os", b"base64", b"subprocess.", b"nc ", b"netcat\t", b"-e ",
+                 b"/bin/sh", b"sh"]
 
 
 def tokens(rnd):
@@ -106,7 +133,7 @@ def tokens(rnd):
 
 
 MAKERS = [ipv4_dense, ipv4_shaped, ipv4_shaped, exec_decoder_tokens, exec_decoder, exec_decoder,
-          executable_header, tokens]
+          executable_header, tokens, netcat_shaped, proto_injected]
 
 
 def main():

@@ -58,6 +58,41 @@ expect_grep '"MS-YARA-corp_marker"' "$TMP/last.out"
 expect_exit 2 "$MSCAN" scan --rules "$TMP/broken.yar" "$TMP/marked.pkl"
 expect_exit 2 "$MSCAN" scan --no-yara --rules "$TMP/ur/mine.yar" "$TMP/marked.pkl"
 
+# Bytes in which no atom of a built-in string occurs are not scanned (scanner/yara_glue.c):
+# exact only while every built-in condition needs a string. The checker passes the rules...
+expect_exit 0 "$PY" "$ROOT/rules/gen/check_rules_need_strings.py" "$ROOT"/rules/*.yar
+# ...and flags each of these conditions, which can hold with no string found.
+cat > "$TMP/nostr.yar" <<'R'
+rule a { strings: $x = "abc" condition: $x or filesize > 10 }
+rule b { strings: $x = "abc" condition: not $x }
+rule c { condition: uint32(0) == 0x464c457f }
+rule d { strings: $x = "abc" condition: #x == 0 }
+rule e { strings: $x = "abc" condition: 0 of them }
+rule f { strings: $x = "abc" condition: (kind == "member") or $x }
+rule g { strings: $x = "abc" condition: for any i in (1..#x) : (@x[i] == 0) }
+rule h { strings: $x = "abc" condition: ($x and true) or (kind == "data" and not $x) }
+R
+expect_exit 1 "$PY" "$ROOT/rules/gen/check_rules_need_strings.py" "$TMP/nostr.yar"
+expect_grep '^8 rules, 8 without a string test' "$TMP/last.out"
+cat > "$TMP/withstr.yar" <<'R'
+rule a { strings: $x = "abc" condition: $x at 0 or (kind == "member" and $x) }
+rule b { strings: $x = "abc" $y = "d" condition: (($x and filesize > 3) or $y) and kind == "pickle" }
+rule c { strings: $x = "abc" condition: any of them and not (kind == "data") }
+R
+expect_exit 0 "$PY" "$ROOT/rules/gen/check_rules_need_strings.py" "$TMP/withstr.yar"
+# With a user rule loaded every scan runs: a rule on no string matches a benign pickle...
+printf 'rule any_pickle { meta: severity = "low" condition: kind == "pickle" }\n' > "$TMP/anyp.yar"
+expect_exit 0 "$MSCAN" scan -f json --fail-on medium --rules "$TMP/anyp.yar" \
+	"$ROOT/corpus/benign/pkl_plain_dict_proto2.pkl"
+expect_grep '"MS-YARA-any_pickle"' "$TMP/last.out"
+# ...and the skip changes no finding: the corpus with the built-in rules alone, and with a
+# user rule that never matches (so that nothing is skipped), reports the same.
+printf 'rule never_matches { condition: false }\n' > "$TMP/never.yar"
+"$MSCAN" scan -f json "$ROOT/corpus" >"$TMP/gated.json" 2>/dev/null
+"$MSCAN" scan -f json --rules "$TMP/never.yar" "$ROOT/corpus" >"$TMP/ungated.json" 2>/dev/null
+if cmp -s "$TMP/gated.json" "$TMP/ungated.json"; then ok; else fail "skipping atom-free bytes changed the corpus findings"; fi
+if [ "$(grep -Ec '"rule_id":[[:space:]]*"MS-YARA-' "$TMP/gated.json")" -ge 20 ]; then ok; else fail "too few YARA findings in the corpus to compare"; fi
+
 # zero false positives: ~30 MB of real torch/numpy/sklearn/joblib files, every byte, every kind
 if "$PY" - "$TMP/benign" <<'P' 2>"$TMP/gen.err"
 import os, sys, pickle, torch, numpy as np, joblib

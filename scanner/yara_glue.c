@@ -77,11 +77,17 @@ static _Thread_local struct {
 static pthread_key_t yg_park_key; /* its destructor unparks at thread exit */
 static pthread_once_t yg_park_once = PTHREAD_ONCE_INIT;
 
+/* Which byte pairs begin an atom of the built-in rules (see yg_atoms_absent). */
+typedef struct yg_gate {
+	uint64_t pair[(1u << 16) / 64]; /* bit b0 << 8 | b1 */
+} yg_gate;
+
 struct ms_yara {
 	YR_RULES *rules;
 	yg_text *user;
 	size_t nuser, capuser;
 	yg_pool *pool; /* separate so that a const ms_yara can still lend scanners */
+	yg_gate *gate; /* built-in rules only, NULL when every scan must run */
 };
 
 /* ---- libyara initialisation: once per process, reference counted ---------------------- */
@@ -322,6 +328,69 @@ static void yg_scanner_put(const ms_yara *y, YR_SCANNER *sc, bool kept)
 	pthread_mutex_unlock(&pool->lock);
 }
 
+/* ---- bytes no built-in rule can match -------------------------------------------------
+ * libyara finds a string only where one of its atoms (1 to YR_MAX_ATOM_LENGTH bytes) begins:
+ * its Aho-Corasick scan meets the atom, then verifies the string around it. The atoms are
+ * the paths of the automaton's trie (yara/types.h, ahocorasick.h: slot 0 of a state is its
+ * failure link, slot b + 1 the transition on byte b when its low bits say b + 1), and a
+ * state where one ends has a match list. Bytes in which no atom begins therefore match no
+ * string, and as every built-in condition needs a string, no built-in rule: their scan (the
+ * walk, every condition, the externals and the scan's set-up, ~20 k instructions for a small
+ * checkpoint's pickle) would report nothing. The gate is the set of byte pairs that begin an
+ * atom: one bit tested per byte, and where a pair is set a walk of at most four trie steps.
+ * An automaton with atoms of one byte, or of none (matches on the root), gets no gate. */
+
+/* Whether an atom begins at d: the trie followed from the root, without failure links. */
+static bool yg_atom_at(const YR_RULES *rules, const uint8_t *d, size_t n)
+{
+	const YR_AC_TRANSITION *tt = rules->ac_transition_table;
+	uint32_t state = YR_AC_ROOT_STATE;
+	for (size_t k = 0; k < n && k < YR_MAX_ATOM_LENGTH; k++) {
+		uint16_t index = (uint16_t)(d[k] + 1);
+		YR_AC_TRANSITION t = tt[state + index];
+		if (YR_AC_INVALID_TRANSITION(t, index)) return false;
+		state = YR_AC_NEXT_STATE(t);
+		if (rules->ac_match_table[state]) return true;
+	}
+	return false;
+}
+
+/* The gate of rules, or NULL when the automaton has an atom of one byte (a string without
+ * atoms hangs its matches on the root: one of zero) or there is no memory: every scan runs. */
+static yg_gate *yg_gate_new(const YR_RULES *rules)
+{
+	const YR_AC_TRANSITION *tt = rules->ac_transition_table;
+	const uint32_t *mt = rules->ac_match_table;
+	if (mt[YR_AC_ROOT_STATE]) return NULL;
+	yg_gate *g = calloc(1, sizeof *g);
+	if (!g) return NULL;
+	for (unsigned b0 = 0; b0 < 256; b0++) {
+		YR_AC_TRANSITION t = tt[YR_AC_ROOT_STATE + b0 + 1];
+		if (YR_AC_INVALID_TRANSITION(t, b0 + 1)) continue;
+		uint32_t s1 = YR_AC_NEXT_STATE(t);
+		if (mt[s1]) {
+			free(g);
+			return NULL;
+		}
+		for (unsigned b1 = 0; b1 < 256; b1++)
+			if (!YR_AC_INVALID_TRANSITION(tt[s1 + b1 + 1], b1 + 1))
+				g->pair[(b0 << 8 | b1) >> 6] |= 1ull << (b1 & 63);
+	}
+	return g;
+}
+
+/* True when no atom of the gate's rules begins anywhere in d (each is two bytes or more). */
+static bool yg_atoms_absent(const YR_RULES *rules, const yg_gate *g, const uint8_t *d, size_t n)
+{
+	unsigned pair = n ? d[0] : 0;
+	for (size_t i = 1; i < n; i++) {
+		pair = (pair << 8 | d[i]) & 0xffff;
+		if (g->pair[pair >> 6] >> (pair & 63) & 1 && yg_atom_at(rules, d + i - 1, n - i + 1))
+			return false;
+	}
+	return true;
+}
+
 ms_yara *ms_yara_new(char *err, size_t errlen)
 {
 	if (!yg_init()) {
@@ -351,6 +420,7 @@ ms_yara *ms_yara_new(char *err, size_t errlen)
 		ms_yara_free(y);
 		return NULL;
 	}
+	y->gate = yg_gate_new(y->rules); /* NULL only costs speed */
 	return y;
 }
 
@@ -370,6 +440,7 @@ void ms_yara_free(ms_yara *y)
 		free(y->pool);
 	}
 	if (y->rules) yr_rules_destroy(y->rules);
+	free(y->gate);
 	for (size_t i = 0; i < y->nuser; i++) {
 		free(y->user[i].name);
 		free(y->user[i].text);
@@ -531,6 +602,9 @@ ms_err ms_yara_add_path(ms_yara *y, const char *path, char *err, size_t errlen)
 	yg_pool_drain(y->pool);
 	yr_rules_destroy(y->rules);
 	y->rules = rules;
+	/* a user rule may match on no string at all (filesize, kind, uint32(0)) */
+	free(y->gate);
+	y->gate = NULL;
 	return MS_OK;
 }
 
@@ -595,34 +669,12 @@ static int yg_scan_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *user)
 	return s->rc == MS_OK ? CALLBACK_CONTINUE : CALLBACK_ABORT;
 }
 
-/* True when no atom of any string occurs in d: libyara 4.2's Aho-Corasick walk
- * (_yr_scanner_scan_mem_block in libyara/scanner.c) over the compiled tables of yara/types.h,
- * without the verification of the atoms it meets. A string is only ever found where one of
- * its atoms is (one without atoms hangs off the root state, which this walk meets first), so
- * such bytes match no string. The walk is the cost of YARA's own; what skipping the scan
- * saves is the rest of it: the rule conditions, the externals, the scan's set-up (together
- * ~14 k instructions a scan, more than the walk of a small checkpoint's pickle). */
-static bool yg_atoms_absent(const YR_RULES *rules, const uint8_t *d, size_t n)
+bool ms_yara_gate_passes(const ms_yara *y, const uint8_t *d, size_t n)
 {
-	const YR_AC_TRANSITION *tt = rules->ac_transition_table;
-	const uint32_t *mt = rules->ac_match_table;
-	uint32_t state = YR_AC_ROOT_STATE;
-	for (size_t i = 0; i < n; i++) {
-		if (mt[state]) return false;
-		uint16_t index = (uint16_t)(d[i] + 1);
-		YR_AC_TRANSITION t = tt[state + index];
-		while (YR_AC_INVALID_TRANSITION(t, index)) {
-			if (state == YR_AC_ROOT_STATE) {
-				t = 0;
-				break;
-			}
-			state = YR_AC_NEXT_STATE(tt[state]);
-			t = tt[state + index];
-		}
-		state = YR_AC_NEXT_STATE(t);
-	}
-	return mt[state] == 0;
+	return !y->gate || !yg_atoms_absent(y->rules, y->gate, d, n);
 }
+
+const struct YR_RULES *ms_yara_yr_rules(const ms_yara *y) { return y->rules; }
 
 /* Mapped members up to this size are scanned from a copy on the stack (see ms_yara_scan). */
 #define YG_COPY_MAX ((size_t)16 << 10)
@@ -635,7 +687,7 @@ ms_err ms_yara_scan(const ms_yara *y, ms_job *job, const ms_src *src, const char
 	 * report nothing. A user rule may match on no string at all (filesize, kind, uint32(0)),
 	 * so with user rules loaded every scan runs. A mapped file that shrinks faults here as in
 	 * the copy below (ctx.c). */
-	if (y->nuser == 0 && yg_atoms_absent(y->rules, src->data, src->len)) return MS_OK;
+	if (y->gate && yg_atoms_absent(y->rules, y->gate, src->data, src->len)) return MS_OK;
 	/* YARA's try/catch (a SIGBUS/SIGSEGV handler set and reset around every scan, six system
 	 * calls) guards against a mapped file shrinking; memory this process owns cannot. A small
 	 * mapped member (the data.pkl of most checkpoints) is copied first instead: a fault in

@@ -34,6 +34,12 @@ typedef struct ms_yara_rule_info {
 typedef int (*ms_yara_rule_cb)(const ms_yara_rule_info *rule, void *user);
 /* Calls cb for every compiled rule (cb may be NULL); returns how many it visited. */
 size_t ms_yara_rules_foreach(const ms_yara *y, ms_yara_rule_cb cb, void *user);
+/* For tests of the gate that skips bytes no built-in rule can match (yara_glue.c): whether
+ * the gate sends d to a scan (always, when there is no gate); and the compiled rules, for a
+ * reference walk of their automaton. */
+bool ms_yara_gate_passes(const ms_yara *y, const uint8_t *d, size_t n);
+struct YR_RULES;
+const struct YR_RULES *ms_yara_yr_rules(const ms_yara *y);
 /* Runs only the YARA rules of ctx over buf as one blob of the given kind (`mscan rules check`,
  * the --yara-all-bytes view of a whole file). Borrows buf. Returns MS_OK or MS_ERR_NOMEM;
  * caller frees *out with ms_result_free. */

@@ -4,9 +4,12 @@
  * must not; user rules, broken rules, --no-yara, findings' fields, and concurrent scans. */
 #include "test.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <unistd.h>
+
+#include <yara.h>
 
 #include "scanner/yara_private.h"
 
@@ -472,6 +475,108 @@ static void test_concurrent(void **state)
 	ms_ctx_free(ctx);
 }
 
+/* libyara 4.2's own scan loop (_yr_scanner_scan_mem_block), without verifying: true when it
+ * reaches a state with matches, i.e. when its scan would verify some string. */
+static bool ac_meets_atom(const YR_RULES *rules, const uint8_t *d, size_t n)
+{
+	const YR_AC_TRANSITION *tt = rules->ac_transition_table;
+	const uint32_t *mt = rules->ac_match_table;
+	uint32_t state = YR_AC_ROOT_STATE;
+	for (size_t i = 0; i < n; i++) {
+		if (mt[state]) return true;
+		uint16_t index = (uint16_t)(d[i] + 1);
+		YR_AC_TRANSITION t = tt[state + index];
+		while (YR_AC_INVALID_TRANSITION(t, index)) {
+			if (state == YR_AC_ROOT_STATE) {
+				t = 0;
+				break;
+			}
+			state = YR_AC_NEXT_STATE(tt[state]);
+			t = tt[state + index];
+		}
+		state = YR_AC_NEXT_STATE(t);
+	}
+	return mt[state] != 0;
+}
+
+static void gate_check(const ms_yara *y, const uint8_t *d, size_t n, size_t *passed)
+{
+	bool walk = ac_meets_atom(ms_yara_yr_rules(y), d, n);
+	if (ms_yara_gate_passes(y, d, n) != walk)
+		fail_msg("gate and automaton disagree on %zu bytes (automaton: %s)", n,
+		         walk ? "atom" : "none");
+	*passed += walk;
+}
+
+/* The gate skips exactly the bytes in which libyara's automaton meets no atom: every window
+ * of up to 12 bytes of every rule's samples (each atom alone, and cut at either end), every
+ * corpus file and its first 64 prefixes, and 300 000 splices of corpus bytes with random
+ * bytes (atoms torn and rejoined). */
+static void test_gate_matches_automaton(void **state)
+{
+	(void)state;
+	ms_ctx *ctx = ctx_new(0);
+	const ms_yara *y = ctx->yara;
+	assert_true(ms_yara_gate_passes(y, (const uint8_t *)"", 0) == false);
+	size_t passed = 0, checked = 0;
+	for (size_t k = 0; k < sizeof samples / sizeof samples[0]; k++) {
+		const uint8_t *d[2] = {(const uint8_t *)samples[k].hit, (const uint8_t *)samples[k].miss};
+		size_t len[2] = {samples[k].hitlen, samples[k].misslen};
+		for (int h = 0; h < 2; h++)
+			for (size_t a = 0; a < len[h]; a++)
+				for (size_t b = a + 1; b <= len[h] && b - a <= 12; b++, checked++)
+					gate_check(y, d[h] + a, b - a, &passed);
+	}
+	static const char *const dirs[] = {"corpus/benign", "corpus/malicious", "corpus/malformed"};
+	uint8_t *pool = NULL;
+	size_t npool = 0;
+	for (size_t k = 0; k < sizeof dirs / sizeof dirs[0]; k++) {
+		DIR *dh = opendir(dirs[k]);
+		assert_non_null(dh);
+		for (struct dirent *e; (e = readdir(dh));) {
+			if (e->d_name[0] == '.') continue;
+			char path[512];
+			snprintf(path, sizeof path, "%s/%s", dirs[k], e->d_name);
+			FILE *f = fopen(path, "rb");
+			if (!f) continue;
+			uint8_t buf[1 << 16];
+			size_t n = fread(buf, 1, sizeof buf, f);
+			fclose(f);
+			gate_check(y, buf, n, &passed);
+			for (size_t end = 1; end <= n && end <= 64; end++) gate_check(y, buf, end, &passed);
+			checked += 1 + (n < 64 ? n : 64);
+			uint8_t *p = realloc(pool, npool + n);
+			assert_non_null(p);
+			pool = p;
+			memcpy(pool + npool, buf, n);
+			npool += n;
+		}
+		closedir(dh);
+	}
+	assert_true(npool > 100000);
+	uint64_t x = 88172645463325252ull;
+	uint8_t buf[96];
+	for (int i = 0; i < 300000; i++) {
+		size_t n = 0, want = 1 + (size_t)(i % 96);
+		while (n < want) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			size_t take = 1 + (size_t)(x % 6);
+			if (take > want - n) take = want - n;
+			if (x >> 60 < 3) /* random bytes now and then */
+				for (size_t j = 0; j < take; j++) buf[n + j] = (uint8_t)(x >> (8 * (j % 7)));
+			else
+				memcpy(buf + n, pool + (x >> 20) % (npool - take), take);
+			n += take;
+		}
+		gate_check(y, buf, n, &passed);
+		checked++;
+	}
+	/* both answers are common, or the comparison proves little */
+	assert_true(passed > checked / 20 && passed < checked - checked / 20);
+	free(pool);
+	ms_ctx_free(ctx);
+}
+
 /* Contexts come and go; libyara is initialised once and finalised with the last. */
 static void test_init_refcount(void **state)
 {
@@ -503,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_scanner_reuse),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_init_refcount),
+		cmocka_unit_test(test_gate_matches_automaton),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

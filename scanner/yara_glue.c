@@ -79,7 +79,7 @@ static pthread_once_t yg_park_once = PTHREAD_ONCE_INIT;
 
 /* Which byte pairs begin an atom of the built-in rules (see yg_atoms_absent). */
 typedef struct yg_gate {
-	uint64_t pair[(1u << 16) / 64]; /* bit b0 << 8 | b1 */
+	uint64_t pair[(1u << 16) / 64]; /* bit b1 << 8 | b0 */
 } yg_gate;
 
 struct ms_yara {
@@ -374,7 +374,7 @@ static yg_gate *yg_gate_new(const YR_RULES *rules)
 		}
 		for (unsigned b1 = 0; b1 < 256; b1++)
 			if (!YR_AC_INVALID_TRANSITION(tt[s1 + b1 + 1], b1 + 1))
-				g->pair[(b0 << 8 | b1) >> 6] |= 1ull << (b1 & 63);
+				g->pair[(b1 << 8 | b0) >> 6] |= 1ull << (b0 & 63);
 	}
 	return g;
 }
@@ -382,10 +382,13 @@ static yg_gate *yg_gate_new(const YR_RULES *rules)
 /* True when no atom of the gate's rules begins anywhere in d (each is two bytes or more). */
 static bool yg_atoms_absent(const YR_RULES *rules, const yg_gate *g, const uint8_t *d, size_t n)
 {
-	unsigned pair = n ? d[0] : 0;
-	for (size_t i = 1; i < n; i++) {
-		pair = (pair << 8 | d[i]) & 0xffff;
-		if (g->pair[pair >> 6] >> (pair & 63) & 1 && yg_atom_at(rules, d + i - 1, n - i + 1))
+	for (size_t i = 0; i + 1 < n; i++) {
+		uint16_t pair; /* d[i] | d[i + 1] << 8 in one load (gcc keeps two for the shifts) */
+		memcpy(&pair, d + i, 2);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		pair = __builtin_bswap16(pair);
+#endif
+		if (g->pair[pair >> 6] >> (pair & 63) & 1 && yg_atom_at(rules, d + i, n - i))
 			return false;
 	}
 	return true;

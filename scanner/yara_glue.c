@@ -337,15 +337,17 @@ static void yg_scanner_put(const ms_yara *y, YR_SCANNER *sc, bool kept)
  * string, and as every built-in condition needs a string, no built-in rule: their scan (the
  * walk, every condition, the externals and the scan's set-up, ~20 k instructions for a small
  * checkpoint's pickle) would report nothing. The gate is the set of byte pairs that begin an
- * atom: one bit tested per byte, and where a pair is set a walk of at most four trie steps.
+ * atom: one bit tested per byte, and where a pair is set a walk of the trie (four steps at
+ * most in libyara 4.2).
  * An automaton with atoms of one byte, or of none (matches on the root), gets no gate. */
 
-/* Whether an atom begins at d: the trie followed from the root, without failure links. */
+/* Whether an atom begins at d: the trie followed from the root, without failure links, as
+ * deep as it goes (YR_MAX_ATOM_LENGTH, but nothing here depends on that bound). */
 static bool yg_atom_at(const YR_RULES *rules, const uint8_t *d, size_t n)
 {
 	const YR_AC_TRANSITION *tt = rules->ac_transition_table;
 	uint32_t state = YR_AC_ROOT_STATE;
-	for (size_t k = 0; k < n && k < YR_MAX_ATOM_LENGTH; k++) {
+	for (size_t k = 0; k < n; k++) {
 		uint16_t index = (uint16_t)(d[k] + 1);
 		YR_AC_TRANSITION t = tt[state + index];
 		if (YR_AC_INVALID_TRANSITION(t, index)) return false;

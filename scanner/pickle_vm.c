@@ -2230,6 +2230,11 @@ static inline ms_err pkl_op_binpersid(pkl_vm *vm)
 	return rc == MS_OK ? pkl_op_persid(vm, pid) : rc;
 }
 
+static inline ms_err pkl_op_append_one(pkl_vm *vm)
+{
+	return pkl_op_append(vm, vm->sp ? vm->sp - 1 : 0, "APPEND");
+}
+
 static inline ms_err pkl_op_appends(pkl_vm *vm)
 {
 	size_t m = 0;
@@ -2321,10 +2326,7 @@ PKL_HOT ms_err pkl_run_fast(pkl_vm *vm)
 		case PKL_TUPLE3: vm->pos = pos += 1; rc = pkl_op_tuple_n(vm, 3); break;
 		case PKL_REDUCE: vm->pos = pos += 1; rc = pkl_op_reduce(vm); break;
 		case PKL_BINPERSID: vm->pos = pos += 1; rc = pkl_op_binpersid(vm); break;
-		case PKL_APPEND:
-			vm->pos = pos += 1;
-			rc = pkl_op_append(vm, vm->sp ? vm->sp - 1 : 0, "APPEND");
-			break;
+		case PKL_APPEND: vm->pos = pos += 1; rc = pkl_op_append_one(vm); break;
 		case PKL_APPENDS: vm->pos = pos += 1; rc = pkl_op_appends(vm); break;
 		case PKL_SETITEM: vm->pos = pos += 1; rc = pkl_op_setitem(vm); break;
 		case PKL_SETITEMS: vm->pos = pos += 1; rc = pkl_op_setitems_marked(vm); break;
@@ -2418,7 +2420,7 @@ PKL_HOT ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
 	case PKL_EMPTY_DICT: rc = pkl_op_new(vm, PV_DICT); break;
 	case PKL_EMPTY_TUPLE: rc = pkl_op_new(vm, PV_TUPLE); break;
 	case PKL_EMPTY_SET: rc = pkl_op_new(vm, PV_SET); break;
-	case PKL_APPEND: rc = pkl_op_append(vm, vm->sp ? vm->sp - 1 : 0, "APPEND"); break;
+	case PKL_APPEND: rc = pkl_op_append_one(vm); break;
 	case PKL_APPENDS: rc = pkl_op_appends(vm); break;
 	case PKL_SETITEM: rc = pkl_op_setitem(vm); break;
 	case PKL_SETITEMS: rc = pkl_op_setitems_marked(vm); break;

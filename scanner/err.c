@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Copyright (c) 2026 The mscan authors */
+#include <stdio.h>
 #include <string.h>
 
 #include "mscan/mscan.h"
+#include "scanner/err_private.h"
 
 const char *ms_strerror(ms_err err)
 {
@@ -40,4 +42,34 @@ ms_err ms_severity_parse(const char *s, ms_severity *out)
 			return MS_OK;
 		}
 	return MS_ERR_ARG;
+}
+
+void ms_error_clear(ms_error *e)
+{
+	if (!e) return;
+	e->code = MS_OK;
+	e->offset = MS_NO_OFFSET;
+	e->file[0] = e->member[0] = e->message[0] = '\0';
+}
+
+ms_err ms_error_vset(ms_error *e, ms_err code, const char *file, const char *member,
+                     uint64_t offset, const char *fmt, va_list ap)
+{
+	if (!e) return code;
+	e->code = code;
+	e->offset = offset;
+	snprintf(e->file, sizeof e->file, "%s", file ? file : "");
+	snprintf(e->member, sizeof e->member, "%s", member ? member : "");
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	return code;
+}
+
+ms_err ms_error_set(ms_error *e, ms_err code, const char *file, const char *member,
+                    uint64_t offset, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	ms_error_vset(e, code, file, member, offset, fmt, ap);
+	va_end(ap);
+	return code;
 }

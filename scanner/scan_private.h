@@ -14,8 +14,7 @@
 
 #include "mscan/mscan.h"
 
-#define MS_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#define MS_TRY(x) do { if ((rc = (x)) != MS_OK) goto out; } while (0)
+#include "scanner/err_private.h"
 #define MS_NO_FILE_OFFSET UINT64_MAX
 
 struct ms_policy;  /* policy_private.h */

@@ -16,10 +16,15 @@ VENV     := build/venv
 VPY      := $(VENV)/bin/python
 
 PKGS     := libzip libcjson yara libsodium
+# Everything the build and every test needs: a test whose tool or module is missing prints
+# SKIP, and under MSCAN_CI=1 (.ci/run) a skip fails the run. Tests use minisign (t_sign),
+# python3-torch/numpy/sklearn/joblib and safetensors (t_convert, t_formats, t_yara,
+# t_differential), man-db (t_docs), util-linux's setpriv and unshare (t_faults, t_convert as
+# root), bsdutils' script (t_convert), zip/unzip and binutils' objdump (t_faults).
 DEB_PKGS := build-essential clang pkg-config libzip-dev libcjson-dev libyara-dev libsodium-dev \
             libcmocka-dev zlib1g-dev libbz2-dev liblzma-dev python3 python3-venv python3-pip \
             python3-numpy python3-torch python3-sklearn python3-joblib minisign hyperfine \
-            libclang-rt-14-dev zip unzip
+            libclang-rt-14-dev zip unzip man-db util-linux bsdutils binutils
 PIP_PKGS := safetensors picklescan
 
 CFLAGS   ?= -O2 -g
@@ -181,6 +186,7 @@ $(VENV)/.ok:
 unit: $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do echo "== $$t"; $$t; done
 
+# MSCAN_CI=1 (set by .ci/run) turns every SKIP of tests/cli/*.sh and tests/demo.sh into a failure.
 cli-test: $(BUILDDIR)/mscan
 	@MSCAN=$(abspath $(BUILDDIR)/mscan) PY=$(abspath $(VPY)) BUILDDIR=$(abspath $(BUILDDIR)) \
 	  SAN_LDFLAGS="$(SAN_LDFLAGS)" BUILD_VARS="SAN=$(SAN) CUDA=$(CUDA)" bash tests/cli/run.sh

@@ -95,7 +95,7 @@ typedef struct fd_out {
 static ms_err fd_ratio(ms_job *job, const ms_src *src, uint64_t off, size_t out, size_t in)
 {
 	uint64_t cap;
-	if (out >= FMT_RATIO_FLOOR && !ms_mul_ovf(in ? in : 1, MS_MAX_INFLATE_RATIO, &cap) && out > cap)
+	if (out >= MS_INFLATE_RATIO_FLOOR && !ms_mul_ovf(in ? in : 1, MS_MAX_INFLATE_RATIO, &cap) && out > cap)
 		return ms_job_error(job, src, off, MS_ERR_LIMIT,
 		                    "decompression ratio above %u:1 (%zu bytes from %zu): a bomb?",
 		                    MS_MAX_INFLATE_RATIO, out, in);

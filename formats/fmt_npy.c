@@ -24,8 +24,6 @@
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6u
 #define NPY_BID 60u
-#define NPY_MAX_DEPTH 32u
-#define NPY_MAX_ITEMSIZE ((uint64_t)1 << 40)
 
 typedef enum { NL_STR, NL_INT, NL_BOOL, NL_NONE, NL_TUPLE, NL_LIST, NL_DICT } nl_kind;
 
@@ -208,7 +206,7 @@ out:
 static nl *nl_value(nl_parser *P, unsigned depth)
 {
 	nl_ws(P);
-	if (depth > NPY_MAX_DEPTH || P->off >= P->len) return NULL;
+	if (depth > MS_MAX_NPY_DEPTH || P->off >= P->len) return NULL;
 	uint8_t c = P->p[P->off];
 	if (nl_str_start(P)) {
 		/* adjacent literals are one string: 'M8' '[ns]' */
@@ -273,7 +271,7 @@ static bool nl_streq(const nl *n, const char *s)
  * code has either). */
 static bool npy_type_is_object(const nl *t, unsigned depth)
 {
-	if (!t || depth > NPY_MAX_DEPTH) return false;
+	if (!t || depth > MS_MAX_NPY_DEPTH) return false;
 	if (t->kind == NL_STR) {
 		for (size_t i = 0; i < t->slen; i++)
 			if (t->s[i] == 'O' || (t->slen - i >= 6 && memcmp(t->s + i, "object", 6) == 0))
@@ -296,7 +294,7 @@ static bool npy_type_is_object(const nl *t, unsigned depth)
 /* Item size of a descr; false if it cannot be computed. */
 static bool npy_itemsize(const nl *t, unsigned depth, uint64_t *out)
 {
-	if (!t || depth > NPY_MAX_DEPTH) return false;
+	if (!t || depth > MS_MAX_NPY_DEPTH) return false;
 	if (t->kind == NL_STR && memchr(t->s, ',', t->slen)) {
 		/* 'f4,i8': a structured dtype of the components, packed */
 		uint64_t sum = 0;
@@ -311,7 +309,7 @@ static bool npy_itemsize(const nl *t, unsigned depth, uint64_t *out)
 			a = b + 1;
 		}
 		*out = sum;
-		return sum <= NPY_MAX_ITEMSIZE;
+		return sum <= MS_MAX_NPY_ITEMSIZE;
 	}
 	if (t->kind == NL_STR) {
 		const uint8_t *s = t->s;
@@ -330,7 +328,7 @@ static bool npy_itemsize(const nl *t, unsigned depth, uint64_t *out)
 		if (kind == '?' && i == 1) v = 1;
 		if (i == 1 && kind != '?') return false;
 		if (kind == 'U' && ms_mul_ovf(v, 4, &v)) return false;
-		if (!strchr("?bBiufcUSVaMm", kind) || v > NPY_MAX_ITEMSIZE) return false;
+		if (!strchr("?bBiufcUSVaMm", kind) || v > MS_MAX_NPY_ITEMSIZE) return false;
 		*out = v;
 		return true;
 	}
@@ -356,7 +354,7 @@ static bool npy_itemsize(const nl *t, unsigned depth, uint64_t *out)
 			if (ms_mul_ovf(fs, cnt, &fs) || ms_add_ovf(sum, fs, &sum)) return false;
 		}
 		*out = sum;
-		return sum <= NPY_MAX_ITEMSIZE;
+		return sum <= MS_MAX_NPY_ITEMSIZE;
 	}
 	return false;
 }

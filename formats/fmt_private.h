@@ -10,11 +10,6 @@
 
 #include "format.h"
 
-/* Below this many output bytes the MS_MAX_INFLATE_RATIO check is not applied: deflate's own
- * maximum ratio is about 1032:1, so an all-zero array (np.savez_compressed of zeros) is a
- * legitimate ~1000:1 member. The ratio then only stops bombs once they are large. */
-#define FMT_RATIO_FLOOR ((size_t)64 << 20)
-
 /* "ELF executable", "PE executable", "Mach-O executable", "script (#!)" or NULL. */
 const char *fmt_exec_kind(const uint8_t *p, size_t n);
 
@@ -35,7 +30,7 @@ typedef enum {
 } fd_kind;
 
 /* Decompresses in[0..inlen) under MS_MAX_MEMBER_BYTES, MS_MAX_INFLATE_RATIO (above
- * FMT_RATIO_FLOOR) and MS_MAX_INFLATE_TOTAL (job->inflated_total). hint: expected output size
+ * MS_INFLATE_RATIO_FLOOR) and MS_MAX_INFLATE_TOTAL (job->inflated_total). hint: expected output size
  * (0 if unknown; never trusted beyond the caps). On success *out (malloc'ed, caller frees) holds
  * *outlen bytes and *consumed (may be NULL) the input bytes used. Errors are recorded on job
  * against src/off (MS_ERR_LIMIT, MS_ERR_MALFORMED, MS_ERR_TRUNCATED, MS_ERR_NOMEM); *out is then

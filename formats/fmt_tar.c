@@ -35,7 +35,6 @@
 
 #define TAR_BID 45u
 #define TAR_BLOCK 512u
-#define TAR_MAX_WRAPS 16u /* pax / GNU long-name headers in a row before one member */
 
 typedef struct tar_member {
 	uint8_t *name;       /* full name (owned, NUL-terminated) */
@@ -282,7 +281,7 @@ static ms_err tar_load(ms_job *job, const ms_src *src, tar_archive *a)
 	const uint8_t *p = src->data;
 	size_t len = src->len, off = 0;
 	tar_pax gpax = {0};
-	tar_wrap wraps[TAR_MAX_WRAPS];
+	tar_wrap wraps[MS_MAX_TAR_WRAPS];
 	size_t nw = 0;
 	for (;;) {
 		a->end = off;
@@ -296,9 +295,9 @@ static ms_err tar_load(ms_job *job, const ms_src *src, tar_archive *a)
 			return ms_job_error(job, src, off + 124, MS_ERR_MALFORMED, "tar: negative size");
 		uint64_t size = (uint64_t)hsize;
 		if (m.type == 'x' || m.type == 'X' || m.type == 'g' || m.type == 'L' || m.type == 'K') {
-			if (nw == TAR_MAX_WRAPS)
+			if (nw == MS_MAX_TAR_WRAPS)
 				return ms_job_error(job, src, off, MS_ERR_LIMIT, "tar: more than %u extended "
-				                    "headers before a member", TAR_MAX_WRAPS);
+				                    "headers before a member", MS_MAX_TAR_WRAPS);
 			if (size > room || tar_blocks(size) > room)
 				return ms_job_error(job, src, off, MS_ERR_TRUNCATED, "tar: extended header at "
 				                    "offset %zu claims %llu bytes, %zu left", off,
@@ -327,7 +326,7 @@ static ms_err tar_load(ms_job *job, const ms_src *src, tar_archive *a)
 		m.data = tar_is_regular(m.type) || !tar_is_known(m.type);
 		uint64_t advance = m.data ? size : 0;
 		bool sparse = m.type == 'S' || gpax.sparse;
-		const tar_pax *layers[TAR_MAX_WRAPS + 1];
+		const tar_pax *layers[MS_MAX_TAR_WRAPS + 1];
 		size_t nl = 0;
 		layers[nl++] = &gpax;
 		for (size_t k = nw; k-- > 0;) {

@@ -29,9 +29,18 @@
 #define MS_MAX_MEMBER_BYTES    ((size_t)4 << 30)  /* one decompressed member */
 #define MS_MAX_INFLATE_TOTAL   ((size_t)8 << 30)  /* all decompressed bytes per file */
 #define MS_MAX_INFLATE_RATIO   1000u        /* decompressed / compressed for one member */
+/* Below this many output bytes MS_MAX_INFLATE_RATIO is not applied: deflate's own maximum
+ * ratio is about 1032:1, so an all-zero array (np.savez_compressed of zeros) is a legitimate
+ * ~1000:1 member. The ratio then only stops bombs once they are large. */
+#define MS_INFLATE_RATIO_FLOOR ((size_t)64 << 20)
+#define MS_MAX_TAR_WRAPS       16u          /* pax / GNU long-name headers in a row before one
+                                               tar member */
 #define MS_MAX_LZMA_MEMORY     ((uint64_t)512 << 20) /* xz/lzma decoder memory (dictionary) */
 #define MS_MAX_ST_HEADER       100000000u   /* safetensors header bytes, as the Rust reader */
 #define MS_MAX_NPY_HEADER      65535u * 16u /* numpy header (format 2/3 allow 4 GiB; real ones are tiny) */
+#define MS_MAX_NPY_DEPTH       32u          /* nesting of the numpy header's Python literal */
+#define MS_MAX_NPY_ITEMSIZE    ((uint64_t)1 << 40) /* bytes of one numpy element (a dtype's
+                                               itemsize, a structured dtype's sum) */
 #define MS_MAX_TENSOR_DIMS     64u
 
 #endif

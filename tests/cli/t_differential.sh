@@ -6,6 +6,8 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 PY=${PY:-python3}
+# Without joblib and numpy the harness compares joblib files as plain pickles only.
+has_py_modules joblib numpy || skip "joblib's NumpyUnpickler as the oracle: $PY lacks joblib or numpy"
 if "$PY" "$ROOT/tests/diff/differential.py" --mscan "$MSCAN" --corpus "$ROOT/corpus" \
 	--count "${DIFF_COUNT:-5000}" --seed "${DIFF_SEED:-20261123}" --work "$TMP/diff" \
 	>"$TMP/diff.out" 2>&1; then

@@ -16,7 +16,9 @@ if cmp -s ex.md "$ROOT/docs/json-examples.md"; then ok; else
 	fail "docs/json-examples.md is stale: run docs/json_examples.py build/mscan"
 	diff "$ROOT/docs/json-examples.md" ex.md | head -20 >&2
 fi
-if command -v man >/dev/null; then
+if ! command -v man >/dev/null; then
+	skip "man page warnings: no man(1) (man-db)"
+else
 	LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$ROOT/cli/mscan.1" >man.txt 2>man.err
 	[ -s man.txt ] && [ ! -s man.err ] && ok || { fail "man page warnings"; head -5 man.err >&2; }
 fi

@@ -25,8 +25,10 @@ expect_grep '7z archive: cannot be scanned' last.out
 expect_exit 2 "$MSCAN" scan "$C/malformed/fmt_zip_encrypted.zip"
 expect_grep 'encrypted' last.out
 
-# Fresh samples from the real tools (when $PY has them): clean, and findings win over errors.
-if "$PY" -c 'import torch, numpy, joblib' 2>/dev/null; then
+# Fresh samples from the real tools: clean, and findings win over errors.
+if ! has_py_modules torch numpy joblib; then
+	skip "fresh torch/numpy/joblib samples, zip prefix, zip bomb: $PY lacks torch, numpy or joblib"
+else
 	"$PY" - <<'PYEOF'
 import torch, numpy as np, joblib
 sd = {"w": torch.randn(3, 3), "v": torch.arange(4)}
@@ -130,7 +132,9 @@ done
 # joblib.dump writes each ndarray's bytes into the stream after its NumpyArrayWrapper: skipped
 # as joblib reads them, so arrays are clean, a payload after them is seen, and object arrays
 # (a nested pickle) are scanned.
-if "$PY" -c 'import joblib, numpy, sklearn' 2>/dev/null; then
+if ! has_py_modules joblib numpy sklearn; then
+	skip "joblib arrays and sklearn model: $PY lacks joblib, numpy or sklearn"
+else
 	"$PY" - <<'PYEOF'
 import joblib, numpy as np, os
 from sklearn.linear_model import LogisticRegression

@@ -8,6 +8,22 @@
 set -u
 . "$ROOT/tests/cli/lib.sh"
 cd "$TMP"
+
+# Every cap defined in scanner/limits.h (MS_MAX_* and the other MS_* there) is named in the man
+# page's LIMITS section, and every name there is a cap (a renamed cap updates both).
+LIMITS_H=${LIMITS_H:-$ROOT/scanner/limits.h}
+MAN_PAGE=${MAN_PAGE:-$ROOT/cli/mscan.1}
+sed -n 's/^#define[[:space:]]\{1,\}\(MS_[A-Z0-9_]*\).*/\1/p' "$LIMITS_H" | sort -u >caps.txt
+sed -n '/^\.Sh LIMITS/,/^\.Sh /p' "$MAN_PAGE" >man-limits.txt
+grep -o 'MS_[A-Z0-9_]*' man-limits.txt | sort -u >man-caps.txt
+[ -s caps.txt ] && grep -q MS_MAX_ caps.txt && ok || fail "no MS_MAX_* caps found in $LIMITS_H"
+for c in $(cat caps.txt); do
+	grep -qx "$c" man-caps.txt && ok || fail "$c (scanner/limits.h) is not in the LIMITS section of cli/mscan.1"
+done
+for c in $(comm -13 caps.txt man-caps.txt); do
+	fail "$c is named in the LIMITS section of cli/mscan.1 but not defined in scanner/limits.h"
+done
+[ "${LIMITS_DOCS_ONLY:-0}" = 1 ] && { t_done; exit; }
 MAX_S=${LIMIT_MAX_S:-60}
 MAX_KB=${LIMIT_MAX_KB:-1500000}
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../formats/format.h" /* ms_job_scan_blob, ms_job_scan_as: the one call up */
 #include "arena_private.h"
 #include "limits.h"
 #include "policy_private.h"
@@ -106,6 +107,8 @@ static void scan_src(const ms_ctx *ctx, ms_result *r, const uint8_t *buf, size_t
 	ms_job job = {.ctx = ctx, .res = r, .arena = r->strings, .mapped = mapped ? buf : NULL,
 	              .mapped_len = mapped ? len : 0};
 	ms_src src = {.data = buf, .len = len, .member = "", .file_off = 0, .depth = 0};
+	/* The one call from scanner/ up into formats/ (declared in formats/format.h): the
+	 * format table decides what the bytes are; everything below calls back down. */
 	if (format) ms_job_scan_as(&job, &src, format);
 	else ms_job_scan_blob(&job, &src);
 }

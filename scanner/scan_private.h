@@ -94,13 +94,8 @@ bool ms_job_dis_enabled(const ms_job *job);
 /* Sets the detected top-level format name (static string). */
 void ms_job_set_format(ms_job *job, const char *name);
 
-/* Recognises src by content and hands it to the format reader with the highest bid. Used for
- * the file itself and for every archive member. A member nobody recognises is fine (data),
- * but a top-level file nobody recognises is an MS_ERR_UNSUPPORTED error. */
-ms_err ms_job_scan_blob(ms_job *job, const ms_src *src);
-/* Hands src to the reader with this name whatever the bids say (the per-reader fuzz targets:
- * input a mutation pushed out of the format still reaches that parser). */
-ms_err ms_job_scan_as(ms_job *job, const ms_src *src, const char *format);
+/* ms_job_scan_blob and ms_job_scan_as, the dispatch by content, are the formats' side of the
+ * one call from scanner/ up into formats/: see formats/format.h. */
 /* ms_scan_buffer with the reader chosen by name (ms_job_scan_as); caller frees *out. */
 ms_err ms_scan_buffer_as(const ms_ctx *ctx, const char *format, const uint8_t *buf, size_t len,
                          ms_result **out);

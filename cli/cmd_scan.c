@@ -135,7 +135,7 @@ static int scan_parse(int argc, char **argv, scan_cfg *c)
 		{"yara-all-bytes", no_argument, NULL, O_YARA_ALL},
 		{NULL, 0, NULL, 0},
 	};
-	int seen_fmt = 0, seen_fail = 0, ch;
+	int seen_fmt = 0, seen_fail = 0, ch, rc;
 	c->report.fail_on = MS_SEV_HIGH;
 	c->jobs = scan_default_jobs();
 	optind = 1;
@@ -143,11 +143,7 @@ static int scan_parse(int argc, char **argv, scan_cfg *c)
 		switch (ch) {
 		case 'h': fputs(scan_usage, stdout); return 0;
 		case 'f':
-			if (seen_fmt++) return cli_usage_error("--format given twice");
-			if (!strcmp(optarg, "text")) c->format = MS_REPORT_TEXT;
-			else if (!strcmp(optarg, "json")) c->format = MS_REPORT_JSON;
-			else if (!strcmp(optarg, "sarif")) c->format = MS_REPORT_SARIF;
-			else return cli_usage_error("unknown format '%s' (text, json, sarif)", optarg);
+			if ((rc = cli_opt_format(optarg, &seen_fmt, &c->format)) >= 0) return rc;
 			break;
 		case 'o':
 			if (c->output) return cli_usage_error("--output given twice");
@@ -164,9 +160,7 @@ static int scan_parse(int argc, char **argv, scan_cfg *c)
 		case 'q': c->report.quiet = 1; break;
 		case 'v': c->report.verbose = 1; break;
 		case O_FAIL_ON:
-			if (seen_fail++) return cli_usage_error("--fail-on given twice");
-			if (ms_severity_parse(optarg, &c->report.fail_on) != MS_OK)
-				return cli_usage_error("unknown severity '%s'", optarg);
+			if ((rc = cli_opt_fail_on(optarg, &seen_fail, &c->report.fail_on)) >= 0) return rc;
 			break;
 		case O_LIST: c->report.list_globals = 1; break;
 		case O_WO: c->opts.weights_only = 1; break;
@@ -202,39 +196,6 @@ static int scan_parse(int argc, char **argv, scan_cfg *c)
 	return -1; /* go on */
 }
 
-/* Builds the context: built-in policy and rules plus the explicit --policy/--rules only. */
-static int scan_ctx(const scan_cfg *c, ms_ctx **ctx)
-{
-	ms_err rc = ms_ctx_new(&c->opts, ctx);
-	if (rc != MS_OK) {
-		cli_warn("cannot set up: %s%s%s", ms_strerror(rc), *ctx ? ": " : "",
-		         *ctx ? ms_ctx_error(*ctx) : "");
-		return CLI_EXIT_ERROR;
-	}
-	if (c->policy && ms_ctx_load_policy(*ctx, c->policy) != MS_OK) {
-		cli_warn("%s", ms_ctx_error(*ctx));
-		return CLI_EXIT_ERROR;
-	}
-	for (size_t i = 0; i < c->nrules; i++)
-		if (ms_ctx_add_rules(*ctx, c->rules[i]) != MS_OK) {
-			cli_warn("%s", ms_ctx_error(*ctx));
-			return CLI_EXIT_ERROR;
-		}
-	return 0;
-}
-
-/* Exit status over all files: findings at or above fail_on win over errors. */
-static int scan_status(ms_result **rs, size_t n, ms_severity fail_on, size_t walk_errors)
-{
-	int findings = 0, errors = walk_errors > 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *v = ms_result_verdict(rs[i], fail_on);
-		findings |= v[0] == 'f';
-		errors |= v[0] == 'e' || ms_result_error(rs[i], NULL) != MS_OK;
-	}
-	return findings ? CLI_EXIT_FINDINGS : errors ? CLI_EXIT_ERROR : CLI_EXIT_CLEAN;
-}
-
 /* What a scan built is left to the process's exit, which main() reaches right after the
  * report: freeing it would be work for nothing (libyara's rules alone are ~2400 blocks, a
  * sixth of a small file's scan, and every result is its own few). Held here, reachable, so
@@ -253,7 +214,7 @@ static int scan_files(scan_cfg *c, char **paths, size_t npaths, int dis)
 	ms_result **rs = NULL;
 	FILE *out = stdout;
 	size_t walk_errors = 0;
-	int status = scan_ctx(c, &ctx);
+	int status = cli_ctx_new(&c->opts, c->policy, c->rules, c->nrules, &ctx);
 	if (status) goto out;
 	status = CLI_EXIT_ERROR;
 	walk_opts wo = {c->include, c->ninclude, c->exclude, c->nexclude};
@@ -271,8 +232,8 @@ static int scan_files(scan_cfg *c, char **paths, size_t npaths, int dis)
 	}
 	/* Diagnostics on stderr, unless the text report on stdout already carries them. */
 	for (size_t i = 0; (c->format != MS_REPORT_TEXT || c->output) && i < files.n; i++) {
-		const char *msg;
-		if (ms_result_error(rs[i], &msg) != MS_OK) cli_warn("%s: %s", files.paths[i], msg);
+		const ms_error *err = ms_result_error(rs[i]);
+		if (err->code != MS_OK) cli_warn("%s: %s", files.paths[i], err->message);
 	}
 	if (c->output && !(out = fopen(c->output, "w"))) {
 		cli_warn("%s: cannot write: %m", c->output);
@@ -291,7 +252,7 @@ static int scan_files(scan_cfg *c, char **paths, size_t npaths, int dis)
 		cli_warn("%s: write failed", c->output ? c->output : "stdout");
 		goto out;
 	}
-	status = scan_status(rs, files.n, c->report.fail_on, walk_errors);
+	status = cli_exit_status(rs, files.n, c->report.fail_on, walk_errors > 0);
 out:
 	if (out != stdout && fclose(out) != 0) {
 		cli_warn("%s: write failed: %m", c->output);

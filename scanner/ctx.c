@@ -45,16 +45,18 @@ ms_err ms_ctx_new(const ms_scan_opts *opts, ms_ctx **out)
 	ms_ctx *c = calloc(1, sizeof *c);
 	if (!c) return MS_ERR_NOMEM;
 	if (opts) c->opts = *opts;
+	ms_error_clear(&c->error);
 	c->policy = ms_policy_new_builtin();
 	if (!c->policy) {
 		ms_ctx_free(c);
 		return MS_ERR_NOMEM;
 	}
 	if (!c->opts.no_yara) {
-		c->yara = ms_yara_new(c->error, sizeof c->error);
+		char msg[sizeof c->error.message] = "";
+		c->yara = ms_yara_new(msg, sizeof msg);
 		if (!c->yara) {
 			*out = c; /* keep the message readable through ms_ctx_error */
-			return MS_ERR_YARA;
+			return ms_error_set(&c->error, MS_ERR_YARA, NULL, NULL, MS_NO_OFFSET, "%s", msg);
 		}
 	}
 	*out = c;
@@ -69,21 +71,30 @@ void ms_ctx_free(ms_ctx *ctx)
 	free(ctx);
 }
 
+/* The setup readers (policy.c, yara_glue.c) write their message into msg; a failure is
+ * recorded on ctx with the path it is about. */
+static ms_err ctx_setup(ms_ctx *ctx, ms_err rc, const char *path, const char *msg)
+{
+	if (rc == MS_OK) return rc;
+	return ms_error_set(&ctx->error, rc, path, NULL, MS_NO_OFFSET, "%s", msg);
+}
+
 ms_err ms_ctx_load_policy(ms_ctx *ctx, const char *path)
 {
-	return ms_policy_load_json(ctx->policy, path, ctx->error, sizeof ctx->error);
+	char msg[sizeof ctx->error.message] = "";
+	return ctx_setup(ctx, ms_policy_load_json(ctx->policy, path, msg, sizeof msg), path, msg);
 }
 
 ms_err ms_ctx_add_rules(ms_ctx *ctx, const char *path)
 {
-	if (!ctx->yara) {
-		snprintf(ctx->error, sizeof ctx->error, "YARA is disabled (--no-yara)");
-		return MS_ERR_ARG;
-	}
-	return ms_yara_add_path(ctx->yara, path, ctx->error, sizeof ctx->error);
+	if (!ctx->yara)
+		return ms_error_set(&ctx->error, MS_ERR_ARG, path, NULL, MS_NO_OFFSET,
+		                    "YARA is disabled (--no-yara)");
+	char msg[sizeof ctx->error.message] = "";
+	return ctx_setup(ctx, ms_yara_add_path(ctx->yara, path, msg, sizeof msg), path, msg);
 }
 
-const char *ms_ctx_error(const ms_ctx *ctx) { return ctx->error; }
+const ms_error *ms_ctx_error(const ms_ctx *ctx) { return &ctx->error; }
 
 static ms_result *res_new(const char *path)
 {
@@ -139,10 +150,7 @@ ms_err ms_scan_buffer(const ms_ctx *ctx, const char *name, const uint8_t *buf, s
 /* Records an error that is about the file itself rather than its content. */
 static void res_fail(ms_result *r, ms_err code, const char *what)
 {
-	char buf[1024];
-	snprintf(buf, sizeof buf, "%s: %s", ms_strerror(code), what);
-	r->error = code;
-	r->error_msg = strdup(buf);
+	ms_result_fail(r, code, NULL, MS_NO_OFFSET, "%s: %s", ms_strerror(code), what);
 }
 
 /* A mapped file that shrinks while we read it raises SIGBUS. As YARA does, the fault is
@@ -178,10 +186,8 @@ static void scan_mapped(const ms_ctx *ctx, ms_result *r, const uint8_t *map, siz
 		scan_bus_jmp = &jb;
 		scan_src(ctx, r, map, len, NULL, true);
 	} else {
-		/* Findings made before the fault stay; the file is not reported clean. */
-		r->error = MS_OK;
-		free(r->error_msg);
-		r->error_msg = NULL;
+		/* Findings made before the fault stay; the file is not reported clean. This error
+		 * replaces any the reader recorded. */
 		res_fail(r, MS_ERR_IO, "file changed size while being scanned");
 	}
 	scan_bus_jmp = NULL;
@@ -304,7 +310,7 @@ void ms_result_free(ms_result *r)
 	free(r->path);
 	free(r->findings);
 	free(r->globals);
-	free(r->error_msg);
+	free(r->error);
 	free(r->dis);
 	ms_arena_free(r->strings);
 	free(r);
@@ -322,12 +328,6 @@ int ms_result_max_severity(const ms_result *r)
 	for (size_t i = 0; i < r->nfindings; i++)
 		if ((int)r->findings[i].severity > m) m = (int)r->findings[i].severity;
 	return m;
-}
-
-ms_err ms_result_error(const ms_result *r, const char **msg)
-{
-	if (msg) *msg = r->error_msg ? r->error_msg : "";
-	return r->error;
 }
 
 const char *ms_result_format(const ms_result *r) { return r->format; }

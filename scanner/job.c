@@ -142,11 +142,40 @@ ms_err ms_job_finding(ms_job *job, const ms_src *src, uint64_t off, const char *
 	return MS_OK;
 }
 
+/* What ms_result_error returns when there is no record: no error, or one that happened when
+ * its record could not be allocated (still an error: the file is not reported clean). */
+static const ms_error job_no_error = {.code = MS_OK, .offset = MS_NO_OFFSET};
+static const ms_error job_error_nomem = {
+	.code = MS_ERR_NOMEM,
+	.offset = MS_NO_OFFSET,
+	.message = "out of memory: no room to record why the file could not be analysed",
+};
+
+const ms_error *ms_result_error(const ms_result *r)
+{
+	if (r->error) return r->error;
+	return r->error_nomem ? &job_error_nomem : &job_no_error;
+}
+
+ms_err ms_result_fail(ms_result *r, ms_err code, const char *member, uint64_t off,
+                      const char *fmt, ...)
+{
+	if (!r->error && !(r->error = malloc(sizeof *r->error))) {
+		r->error_nomem = true;
+		return code;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	ms_error_vset(r->error, code, r->path, member, off, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
 ms_err ms_job_error(ms_job *job, const ms_src *src, uint64_t off, ms_err code,
                     const char *fmt, ...)
 {
 	ms_result *r = job->res;
-	if (r->error != MS_OK) return code; /* the first error explains the rest */
+	if (ms_result_error(r)->code != MS_OK) return code; /* the first error explains the rest */
 	char what[JOB_MSG_MAX], where[JOB_MSG_MAX / 2 + 64];
 	va_list ap;
 	va_start(ap, fmt);
@@ -160,12 +189,7 @@ ms_err ms_job_error(ms_job *job, const ms_src *src, uint64_t off, ms_err code,
 		         (unsigned long long)off);
 	else
 		snprintf(where, sizeof where, "offset %llu", (unsigned long long)off);
-	char full[JOB_MSG_MAX * 2];
-	snprintf(full, sizeof full, "%s: %s (%s)", ms_strerror(code), what, where);
-	r->error = code;
-	free(r->error_msg);
-	r->error_msg = strdup(full);
-	return code;
+	return ms_result_fail(r, code, member, off, "%s: %s (%s)", ms_strerror(code), what, where);
 }
 
 bool ms_job_keeps_globals(const ms_job *job) { return !job->ctx->opts.no_globals; }

@@ -4,7 +4,6 @@
  * it: one run, rules for the ids seen, results with a file-level location (byte offsets are
  * in the message and properties: model files have no lines), partialFingerprints, and file
  * errors as tool execution notifications. */
-#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -150,24 +149,19 @@ ms_err ms_report_sarif(FILE *out, const ms_result *const *rs, size_t n,
 			if (f->severity == MS_SEV_INFO && !opts->verbose) continue;
 			sarif_result(results, rules, uri, f);
 		}
-		const char *msg;
-		if (ms_result_error(rs[i], &msg) != MS_OK) {
+		const ms_error *err = ms_result_error(rs[i]);
+		if (err->code != MS_OK) {
 			ok = 0;
 			cJSON *note = cJSON_CreateObject();
 			cJSON_AddStringToObject(note, "level", "error");
 			cJSON *m = cJSON_AddObjectToObject(note, "message");
 			char text[8192];
-			snprintf(text, sizeof text, "%s: %s", path, msg);
+			snprintf(text, sizeof text, "%s: %s", path, err->message);
 			cJSON_AddStringToObject(m, "text", text);
 			cJSON_AddItemToArray(cJSON_AddArrayToObject(note, "locations"), sarif_location(uri));
 			cJSON_AddItemToArray(notes, note);
 		}
 	}
 	cJSON_AddBoolToObject(inv, "executionSuccessful", ok);
-	char *text = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (!text) return MS_ERR_NOMEM;
-	ms_err rc = fputs(text, out) < 0 || fputc('\n', out) == EOF ? MS_ERR_IO : MS_OK;
-	free(text);
-	return rc;
+	return ms_report_cjson(out, root);
 }

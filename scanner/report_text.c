@@ -30,8 +30,8 @@ static void txt_file(FILE *out, const ms_result *r, const ms_report_opts *o, siz
 		if (f->module[0] || f->name[0]) fprintf(out, " [%s.%s]", f->module, f->name);
 		fprintf(out, " %s\n", f->message);
 	}
-	const char *msg;
-	if (ms_result_error(r, &msg) != MS_OK) fprintf(out, "%s: ERROR %s\n", path, msg);
+	const ms_error *err = ms_result_error(r);
+	if (err->code != MS_OK) fprintf(out, "%s: ERROR %s\n", path, err->message);
 	if (o->list_globals) {
 		for (size_t i = 0; i < ms_result_global_count(r); i++) {
 			const ms_global *g = ms_result_global(r, i);

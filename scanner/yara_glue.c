@@ -732,7 +732,7 @@ ms_err ms_yara_scan(const ms_yara *y, ms_job *job, const ms_src *src, const char
 
 /* ---- listing and YARA-only scans (mscan rules) ----------------------------------------- */
 
-size_t ms_yara_rules_foreach(const ms_yara *y, ms_yara_rule_cb cb, void *user)
+size_t ms_yara_rules_foreach(const ms_yara *y, ms_rule_cb cb, void *user)
 {
 	size_t n = 0;
 	if (!y || !y->rules) return 0;
@@ -746,7 +746,7 @@ size_t ms_yara_rules_foreach(const ms_yara *y, ms_yara_rule_cb cb, void *user)
 		const char *ref = yg_meta_str(rule, "reference");
 		const char *desc = yg_meta_str(rule, "description");
 		const char *meta_id = yg_meta_str(rule, "id");
-		ms_yara_rule_info info = {
+		ms_rule_info info = {
 			.id = id,
 			.meta_id = meta_id,
 			.identifier = rule->identifier,
@@ -761,8 +761,13 @@ size_t ms_yara_rules_foreach(const ms_yara *y, ms_yara_rule_cb cb, void *user)
 	return n;
 }
 
-ms_err ms_yara_scan_buffer(const ms_ctx *ctx, const char *name, const uint8_t *buf, size_t len,
-                           const char *kind, ms_result **out)
+size_t ms_rules_foreach(const ms_ctx *ctx, ms_rule_cb cb, void *user)
+{
+	return ms_yara_rules_foreach(ctx->yara, cb, user);
+}
+
+ms_err ms_rules_scan_buffer(const ms_ctx *ctx, const char *name, const uint8_t *buf,
+                            size_t len, const char *kind, ms_result **out)
 {
 	*out = NULL;
 	ms_result *r = calloc(1, sizeof *r);

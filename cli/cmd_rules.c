@@ -14,9 +14,8 @@
 
 #include "cli.h"
 #include "mscan/mscan.h"
+#include "scanner/limits.h" /* caps only: constants, no private interface */
 #include "walk.h"
-
-#define RULES_MAX_PATHS 256
 
 static const char rules_usage[] =
 	"usage: mscan rules list [--rules PATH]...\n"
@@ -38,7 +37,7 @@ static const char *const rules_kinds[] = {"pickle", "pickle-strings", "member", 
 #define RULES_NKINDS (sizeof rules_kinds / sizeof rules_kinds[0])
 
 typedef struct rules_cfg {
-	const char *paths[RULES_MAX_PATHS];
+	const char *paths[MS_MAX_OPT_REPEATS];
 	size_t npaths;
 	const char *kind;
 	ms_severity fail_on;
@@ -162,7 +161,7 @@ static int rules_parse(int argc, char **argv, rules_cfg *c)
 			break;
 		}
 		case O_RULES:
-			if (c->npaths == RULES_MAX_PATHS) return cli_usage_error("too many --rules");
+			if (c->npaths == MS_MAX_OPT_REPEATS) return cli_usage_error("too many --rules");
 			c->paths[c->npaths++] = optarg;
 			break;
 		default: return cli_usage_error("bad option for 'rules'");

@@ -12,11 +12,10 @@
 
 #include "cli.h"
 #include "mscan/mscan.h"
+#include "scanner/limits.h" /* caps only: constants, no private interface */
 #include "walk.h"
 
-#define SCAN_MAX_JOBS 256
 #define SCAN_DEFAULT_JOBS_MAX 8 /* more threads than this gain little on small files */
-#define SCAN_MAX_GLOBS 256
 
 static const char scan_usage[] =
 	"usage: mscan scan [OPTIONS] PATH...\n"
@@ -56,9 +55,9 @@ typedef struct scan_cfg {
 	ms_report_format format;
 	const char *output;
 	const char *policy;
-	const char *rules[SCAN_MAX_GLOBS];
+	const char *rules[MS_MAX_OPT_REPEATS];
 	size_t nrules;
-	const char *include[SCAN_MAX_GLOBS], *exclude[SCAN_MAX_GLOBS];
+	const char *include[MS_MAX_OPT_REPEATS], *exclude[MS_MAX_OPT_REPEATS];
 	size_t ninclude, nexclude;
 	unsigned jobs;
 } scan_cfg;
@@ -96,7 +95,7 @@ static void *scan_worker(void *arg)
 /* Runs the pool; a progress line on stderr only when it is a terminal. */
 static int scan_run(scan_pool *p, unsigned jobs, int quiet)
 {
-	pthread_t tids[SCAN_MAX_JOBS];
+	pthread_t tids[MS_MAX_JOBS];
 	unsigned started = 0;
 	int tty = !quiet && isatty(STDERR_FILENO) && p->files->n > 1;
 	/* One job and no progress line: scan on this thread (a thread costs a stack and a malloc
@@ -152,8 +151,8 @@ static int scan_parse(int argc, char **argv, scan_cfg *c)
 		case 'j': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
-			if (*end || v < 1 || v > SCAN_MAX_JOBS)
-				return cli_usage_error("--jobs wants a number from 1 to %d", SCAN_MAX_JOBS);
+			if (*end || v < 1 || v > MS_MAX_JOBS)
+				return cli_usage_error("--jobs wants a number from 1 to %d", MS_MAX_JOBS);
 			c->jobs = (unsigned)v;
 			break;
 		}
@@ -169,17 +168,17 @@ static int scan_parse(int argc, char **argv, scan_cfg *c)
 			c->policy = optarg;
 			break;
 		case O_RULES:
-			if (c->nrules == SCAN_MAX_GLOBS) return cli_usage_error("too many --rules");
+			if (c->nrules == MS_MAX_OPT_REPEATS) return cli_usage_error("too many --rules");
 			c->rules[c->nrules++] = optarg;
 			break;
 		case O_NO_YARA: c->opts.no_yara = 1; break;
 		case O_YARA_ALL: c->opts.yara_all_bytes = 1; break;
 		case O_INCLUDE:
-			if (c->ninclude == SCAN_MAX_GLOBS) return cli_usage_error("too many --include");
+			if (c->ninclude == MS_MAX_OPT_REPEATS) return cli_usage_error("too many --include");
 			c->include[c->ninclude++] = optarg;
 			break;
 		case O_EXCLUDE:
-			if (c->nexclude == SCAN_MAX_GLOBS) return cli_usage_error("too many --exclude");
+			if (c->nexclude == MS_MAX_OPT_REPEATS) return cli_usage_error("too many --exclude");
 			c->exclude[c->nexclude++] = optarg;
 			break;
 		default: return cli_usage_error("bad option for 'scan'");

@@ -21,7 +21,6 @@
 #include "scan_private.h"
 #include "yara_private.h"
 
-#define CTX_STRINGS_CAP ((size_t)256 << 20)
 /* A result lives until the report is written, and a clean checkpoint's strings fit in 128
  * bytes: every byte more in the first block is heap held per file of a folder, which grows
  * by a fresh page (a page fault) every few files (folder_1000: 1 KiB -> 128 B, 250 fewer
@@ -101,7 +100,7 @@ static ms_result *res_new(const char *path)
 	ms_result *r = calloc(1, sizeof *r);
 	if (!r) return NULL;
 	r->path = strdup(path ? path : "");
-	r->strings = ms_arena_new_first(CTX_STRINGS_CAP, CTX_STRINGS_FIRST);
+	r->strings = ms_arena_new_first(MS_MAX_RESULT_STRINGS, CTX_STRINGS_FIRST);
 	r->format = "unknown";
 	if (!r->path || !r->strings) {
 		ms_result_free(r);

@@ -6,9 +6,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "limits.h"
 #include "report_private.h"
 
-#define JSON_PATH_MAX 4096
 #define JSON_SCHEMA "mscan-scan/1"
 
 static cJSON *json_finding(const ms_finding *f)
@@ -49,7 +49,7 @@ static cJSON *json_global(const ms_global *g)
 
 static cJSON *json_file(const ms_result *r, const ms_report_opts *opts)
 {
-	char path[JSON_PATH_MAX];
+	char path[MS_MAX_REPORT_PATH];
 	ms_report_path(path, sizeof path, ms_result_path(r));
 	cJSON *o = cJSON_CreateObject();
 	if (!o) return NULL;

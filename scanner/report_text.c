@@ -6,8 +6,6 @@
 #include "limits.h"
 #include "report_private.h"
 
-#define TXT_PATH_MAX 4096
-
 static void txt_location(FILE *out, const char *path, const char *member, unsigned long long off)
 {
 	if (member[0])
@@ -18,7 +16,7 @@ static void txt_location(FILE *out, const char *path, const char *member, unsign
 
 static void txt_file(FILE *out, const ms_result *r, const ms_report_opts *o, size_t *counts)
 {
-	char path[TXT_PATH_MAX];
+	char path[MS_MAX_REPORT_PATH];
 	ms_report_path(path, sizeof path, ms_result_path(r));
 	const char *verdict = ms_result_verdict(r, o->fail_on);
 	counts[verdict[0] == 'f' ? 1 : verdict[0] == 'e' ? 2 : 0]++;

@@ -37,7 +37,6 @@
 #define YG_ID_PREFIX "MS-YARA-"
 #define YG_EVIDENCE_BYTES 48   /* matched bytes quoted in a finding's message */
 #define YG_SECRET_SHOWN 4      /* leading bytes shown of a match whose rule has secret = true */
-#define YG_MAX_USER_FILE ((size_t)16 << 20) /* one user rule file; real ones are kilobytes */
 #define YG_POOL_MAX 64         /* scanners kept per rule set (one per thread up to -j 64);
                                   more are made and destroyed per scan */
 
@@ -469,9 +468,9 @@ static ms_err yg_read_file(const char *path, char **out, char *err, size_t errle
 	ms_err rc = MS_OK;
 	while (buf) {
 		if (n + 1 >= cap) {
-			if (cap >= YG_MAX_USER_FILE) {
+			if (cap >= MS_MAX_RULES_FILE) {
 				snprintf(err, errlen, "%s: rule file larger than %zu bytes", path,
-				         YG_MAX_USER_FILE);
+				         MS_MAX_RULES_FILE);
 				rc = MS_ERR_LIMIT;
 				break;
 			}

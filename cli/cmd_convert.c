@@ -87,7 +87,7 @@ static int conv_scan(const char *input, int force)
 	ms_scan_opts so = {0};
 	ms_ctx *ctx = NULL;
 	if (ms_ctx_new(&so, &ctx) != MS_OK) {
-		cli_warn("cannot set up the scanner: %s", ctx ? ms_ctx_error(ctx) : "out of memory");
+		cli_warn("cannot set up the scanner: %s", ctx ? ms_ctx_error(ctx)->message : "out of memory");
 		ms_ctx_free(ctx);
 		return CLI_EXIT_ERROR;
 	}

@@ -14,10 +14,8 @@
 
 #include "cli.h"
 #include "mscan/mscan.h"
-#include "scanner/yara_private.h"
+#include "scanner/limits.h" /* caps only: constants, no private interface */
 #include "walk.h"
-
-#define RULES_MAX_PATHS 256
 
 static const char rules_usage[] =
 	"usage: mscan rules list [--rules PATH]...\n"
@@ -39,14 +37,14 @@ static const char *const rules_kinds[] = {"pickle", "pickle-strings", "member", 
 #define RULES_NKINDS (sizeof rules_kinds / sizeof rules_kinds[0])
 
 typedef struct rules_cfg {
-	const char *paths[RULES_MAX_PATHS];
+	const char *paths[MS_MAX_OPT_REPEATS];
 	size_t npaths;
 	const char *kind;
 	ms_severity fail_on;
 	ms_report_format format;
 } rules_cfg;
 
-static int rules_print(const ms_yara_rule_info *r, void *user)
+static int rules_print(const ms_rule_info *r, void *user)
 {
 	(void)user;
 	printf("%-36s %-8s %-8s %s\n", r->id, ms_severity_name(r->severity),
@@ -57,7 +55,7 @@ static int rules_print(const ms_yara_rule_info *r, void *user)
 static int rules_list(const ms_ctx *ctx)
 {
 	printf("%-36s %-8s %-8s %s\n", "ID", "SEVERITY", "ORIGIN", "DESCRIPTION");
-	size_t n = ms_yara_rules_foreach(ctx->yara, rules_print, NULL);
+	size_t n = ms_rules_foreach(ctx, rules_print, NULL);
 	fprintf(stderr, "mscan: %zu YARA rules loaded\n", n);
 	return CLI_EXIT_CLEAN;
 }
@@ -85,8 +83,8 @@ static int rules_check_file(const ms_ctx *ctx, const char *path, const rules_cfg
 	for (size_t k = 0; k < RULES_NKINDS; k++) {
 		const char *kind = rules_kinds[k];
 		if (strcmp(c->kind, "all") != 0 && strcmp(c->kind, kind) != 0) continue;
-		if (ms_yara_scan_buffer(ctx, path, map ? map : (const void *)"", len, kind,
-		                        &rs[(*nrs)]) != MS_OK) {
+		if (ms_rules_scan_buffer(ctx, path, map ? map : (const void *)"", len, kind,
+		                         &rs[(*nrs)]) != MS_OK) {
 			cli_warn("out of memory");
 			rc = -2;
 			break;
@@ -120,14 +118,7 @@ static int rules_check(const ms_ctx *ctx, const rules_cfg *c, char **args, size_
 		cli_warn("cannot write the report");
 		goto out;
 	}
-	int findings = 0;
-	for (size_t i = 0; i < nrs; i++) {
-		const char *v = ms_result_verdict(rs[i], c->fail_on);
-		findings |= v[0] == 'f';
-		errors |= ms_result_error(rs[i], NULL) != MS_OK;
-	}
-	status = findings ? CLI_EXIT_FINDINGS
-	                  : (errors || walk_errors) ? CLI_EXIT_ERROR : CLI_EXIT_CLEAN;
+	status = cli_exit_status(rs, nrs, c->fail_on, errors || walk_errors);
 out:
 	for (size_t i = 0; i < nrs; i++) ms_result_free(rs[i]);
 	free(rs);
@@ -146,7 +137,7 @@ static int rules_parse(int argc, char **argv, rules_cfg *c)
 		{"rules", required_argument, NULL, O_RULES},
 		{NULL, 0, NULL, 0},
 	};
-	int ch, seen_fmt = 0, seen_fail = 0;
+	int ch, seen_fmt = 0, seen_fail = 0, rc;
 	c->kind = NULL;
 	c->fail_on = MS_SEV_INFO;
 	optind = 1;
@@ -154,16 +145,10 @@ static int rules_parse(int argc, char **argv, rules_cfg *c)
 		switch (ch) {
 		case 'h': fputs(rules_usage, stdout); return 0;
 		case 'f':
-			if (seen_fmt++) return cli_usage_error("--format given twice");
-			if (!strcmp(optarg, "text")) c->format = MS_REPORT_TEXT;
-			else if (!strcmp(optarg, "json")) c->format = MS_REPORT_JSON;
-			else if (!strcmp(optarg, "sarif")) c->format = MS_REPORT_SARIF;
-			else return cli_usage_error("unknown format '%s' (text, json, sarif)", optarg);
+			if ((rc = cli_opt_format(optarg, &seen_fmt, &c->format)) >= 0) return rc;
 			break;
 		case O_FAIL_ON:
-			if (seen_fail++) return cli_usage_error("--fail-on given twice");
-			if (ms_severity_parse(optarg, &c->fail_on) != MS_OK)
-				return cli_usage_error("unknown severity '%s'", optarg);
+			if ((rc = cli_opt_fail_on(optarg, &seen_fail, &c->fail_on)) >= 0) return rc;
 			break;
 		case O_KIND: {
 			if (c->kind) return cli_usage_error("--kind given twice");
@@ -176,7 +161,7 @@ static int rules_parse(int argc, char **argv, rules_cfg *c)
 			break;
 		}
 		case O_RULES:
-			if (c->npaths == RULES_MAX_PATHS) return cli_usage_error("too many --rules");
+			if (c->npaths == MS_MAX_OPT_REPEATS) return cli_usage_error("too many --rules");
 			c->paths[c->npaths++] = optarg;
 			break;
 		default: return cli_usage_error("bad option for 'rules'");
@@ -206,20 +191,9 @@ int cmd_rules(int argc, char **argv)
 
 	ms_scan_opts opts = {.yara_all_bytes = 1};
 	ms_ctx *ctx = NULL;
-	ms_err rc = ms_ctx_new(&opts, &ctx);
-	if (rc != MS_OK) {
-		cli_warn("cannot set up: %s%s%s", ms_strerror(rc), ctx ? ": " : "",
-		         ctx ? ms_ctx_error(ctx) : "");
-		ms_ctx_free(ctx);
-		return CLI_EXIT_ERROR;
-	}
-	for (size_t i = 0; i < c.npaths; i++)
-		if (ms_ctx_add_rules(ctx, c.paths[i]) != MS_OK) {
-			cli_warn("%s", ms_ctx_error(ctx));
-			ms_ctx_free(ctx);
-			return CLI_EXIT_ERROR;
-		}
-	st = list ? rules_list(ctx) : rules_check(ctx, &c, argv + 1 + optind, (size_t)nargs);
+	st = cli_ctx_new(&opts, NULL, c.paths, c.npaths, &ctx);
+	if (st == 0)
+		st = list ? rules_list(ctx) : rules_check(ctx, &c, argv + 1 + optind, (size_t)nargs);
 	ms_ctx_free(ctx);
 	return st;
 }

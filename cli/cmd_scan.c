@@ -12,11 +12,10 @@
 
 #include "cli.h"
 #include "mscan/mscan.h"
+#include "scanner/limits.h" /* caps only: constants, no private interface */
 #include "walk.h"
 
-#define SCAN_MAX_JOBS 256
 #define SCAN_DEFAULT_JOBS_MAX 8 /* more threads than this gain little on small files */
-#define SCAN_MAX_GLOBS 256
 
 static const char scan_usage[] =
 	"usage: mscan scan [OPTIONS] PATH...\n"
@@ -56,9 +55,9 @@ typedef struct scan_cfg {
 	ms_report_format format;
 	const char *output;
 	const char *policy;
-	const char *rules[SCAN_MAX_GLOBS];
+	const char *rules[MS_MAX_OPT_REPEATS];
 	size_t nrules;
-	const char *include[SCAN_MAX_GLOBS], *exclude[SCAN_MAX_GLOBS];
+	const char *include[MS_MAX_OPT_REPEATS], *exclude[MS_MAX_OPT_REPEATS];
 	size_t ninclude, nexclude;
 	unsigned jobs;
 } scan_cfg;
@@ -96,7 +95,7 @@ static void *scan_worker(void *arg)
 /* Runs the pool; a progress line on stderr only when it is a terminal. */
 static int scan_run(scan_pool *p, unsigned jobs, int quiet)
 {
-	pthread_t tids[SCAN_MAX_JOBS];
+	pthread_t tids[MS_MAX_JOBS];
 	unsigned started = 0;
 	int tty = !quiet && isatty(STDERR_FILENO) && p->files->n > 1;
 	/* One job and no progress line: scan on this thread (a thread costs a stack and a malloc
@@ -135,7 +134,7 @@ static int scan_parse(int argc, char **argv, scan_cfg *c)
 		{"yara-all-bytes", no_argument, NULL, O_YARA_ALL},
 		{NULL, 0, NULL, 0},
 	};
-	int seen_fmt = 0, seen_fail = 0, ch;
+	int seen_fmt = 0, seen_fail = 0, ch, rc;
 	c->report.fail_on = MS_SEV_HIGH;
 	c->jobs = scan_default_jobs();
 	optind = 1;
@@ -143,11 +142,7 @@ static int scan_parse(int argc, char **argv, scan_cfg *c)
 		switch (ch) {
 		case 'h': fputs(scan_usage, stdout); return 0;
 		case 'f':
-			if (seen_fmt++) return cli_usage_error("--format given twice");
-			if (!strcmp(optarg, "text")) c->format = MS_REPORT_TEXT;
-			else if (!strcmp(optarg, "json")) c->format = MS_REPORT_JSON;
-			else if (!strcmp(optarg, "sarif")) c->format = MS_REPORT_SARIF;
-			else return cli_usage_error("unknown format '%s' (text, json, sarif)", optarg);
+			if ((rc = cli_opt_format(optarg, &seen_fmt, &c->format)) >= 0) return rc;
 			break;
 		case 'o':
 			if (c->output) return cli_usage_error("--output given twice");
@@ -156,17 +151,15 @@ static int scan_parse(int argc, char **argv, scan_cfg *c)
 		case 'j': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
-			if (*end || v < 1 || v > SCAN_MAX_JOBS)
-				return cli_usage_error("--jobs wants a number from 1 to %d", SCAN_MAX_JOBS);
+			if (*end || v < 1 || v > MS_MAX_JOBS)
+				return cli_usage_error("--jobs wants a number from 1 to %d", MS_MAX_JOBS);
 			c->jobs = (unsigned)v;
 			break;
 		}
 		case 'q': c->report.quiet = 1; break;
 		case 'v': c->report.verbose = 1; break;
 		case O_FAIL_ON:
-			if (seen_fail++) return cli_usage_error("--fail-on given twice");
-			if (ms_severity_parse(optarg, &c->report.fail_on) != MS_OK)
-				return cli_usage_error("unknown severity '%s'", optarg);
+			if ((rc = cli_opt_fail_on(optarg, &seen_fail, &c->report.fail_on)) >= 0) return rc;
 			break;
 		case O_LIST: c->report.list_globals = 1; break;
 		case O_WO: c->opts.weights_only = 1; break;
@@ -175,17 +168,17 @@ static int scan_parse(int argc, char **argv, scan_cfg *c)
 			c->policy = optarg;
 			break;
 		case O_RULES:
-			if (c->nrules == SCAN_MAX_GLOBS) return cli_usage_error("too many --rules");
+			if (c->nrules == MS_MAX_OPT_REPEATS) return cli_usage_error("too many --rules");
 			c->rules[c->nrules++] = optarg;
 			break;
 		case O_NO_YARA: c->opts.no_yara = 1; break;
 		case O_YARA_ALL: c->opts.yara_all_bytes = 1; break;
 		case O_INCLUDE:
-			if (c->ninclude == SCAN_MAX_GLOBS) return cli_usage_error("too many --include");
+			if (c->ninclude == MS_MAX_OPT_REPEATS) return cli_usage_error("too many --include");
 			c->include[c->ninclude++] = optarg;
 			break;
 		case O_EXCLUDE:
-			if (c->nexclude == SCAN_MAX_GLOBS) return cli_usage_error("too many --exclude");
+			if (c->nexclude == MS_MAX_OPT_REPEATS) return cli_usage_error("too many --exclude");
 			c->exclude[c->nexclude++] = optarg;
 			break;
 		default: return cli_usage_error("bad option for 'scan'");
@@ -200,39 +193,6 @@ static int scan_parse(int argc, char **argv, scan_cfg *c)
 	 * a munmap each, and no munmap interrupts the other scan threads. */
 	c->opts.keep_mappings = MS_MAPPINGS_UNTIL_EXIT;
 	return -1; /* go on */
-}
-
-/* Builds the context: built-in policy and rules plus the explicit --policy/--rules only. */
-static int scan_ctx(const scan_cfg *c, ms_ctx **ctx)
-{
-	ms_err rc = ms_ctx_new(&c->opts, ctx);
-	if (rc != MS_OK) {
-		cli_warn("cannot set up: %s%s%s", ms_strerror(rc), *ctx ? ": " : "",
-		         *ctx ? ms_ctx_error(*ctx) : "");
-		return CLI_EXIT_ERROR;
-	}
-	if (c->policy && ms_ctx_load_policy(*ctx, c->policy) != MS_OK) {
-		cli_warn("%s", ms_ctx_error(*ctx));
-		return CLI_EXIT_ERROR;
-	}
-	for (size_t i = 0; i < c->nrules; i++)
-		if (ms_ctx_add_rules(*ctx, c->rules[i]) != MS_OK) {
-			cli_warn("%s", ms_ctx_error(*ctx));
-			return CLI_EXIT_ERROR;
-		}
-	return 0;
-}
-
-/* Exit status over all files: findings at or above fail_on win over errors. */
-static int scan_status(ms_result **rs, size_t n, ms_severity fail_on, size_t walk_errors)
-{
-	int findings = 0, errors = walk_errors > 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *v = ms_result_verdict(rs[i], fail_on);
-		findings |= v[0] == 'f';
-		errors |= v[0] == 'e' || ms_result_error(rs[i], NULL) != MS_OK;
-	}
-	return findings ? CLI_EXIT_FINDINGS : errors ? CLI_EXIT_ERROR : CLI_EXIT_CLEAN;
 }
 
 /* What a scan built is left to the process's exit, which main() reaches right after the
@@ -253,7 +213,7 @@ static int scan_files(scan_cfg *c, char **paths, size_t npaths, int dis)
 	ms_result **rs = NULL;
 	FILE *out = stdout;
 	size_t walk_errors = 0;
-	int status = scan_ctx(c, &ctx);
+	int status = cli_ctx_new(&c->opts, c->policy, c->rules, c->nrules, &ctx);
 	if (status) goto out;
 	status = CLI_EXIT_ERROR;
 	walk_opts wo = {c->include, c->ninclude, c->exclude, c->nexclude};
@@ -271,8 +231,8 @@ static int scan_files(scan_cfg *c, char **paths, size_t npaths, int dis)
 	}
 	/* Diagnostics on stderr, unless the text report on stdout already carries them. */
 	for (size_t i = 0; (c->format != MS_REPORT_TEXT || c->output) && i < files.n; i++) {
-		const char *msg;
-		if (ms_result_error(rs[i], &msg) != MS_OK) cli_warn("%s: %s", files.paths[i], msg);
+		const ms_error *err = ms_result_error(rs[i]);
+		if (err->code != MS_OK) cli_warn("%s: %s", files.paths[i], err->message);
 	}
 	if (c->output && !(out = fopen(c->output, "w"))) {
 		cli_warn("%s: cannot write: %m", c->output);
@@ -291,7 +251,7 @@ static int scan_files(scan_cfg *c, char **paths, size_t npaths, int dis)
 		cli_warn("%s: write failed", c->output ? c->output : "stdout");
 		goto out;
 	}
-	status = scan_status(rs, files.n, c->report.fail_on, walk_errors);
+	status = cli_exit_status(rs, files.n, c->report.fail_on, walk_errors > 0);
 out:
 	if (out != stdout && fclose(out) != 0) {
 		cli_warn("%s: write failed: %m", c->output);

@@ -75,7 +75,7 @@ static void src_pkl_done(src_pkl *k)
 {
 	free(k->res.findings);
 	free(k->res.globals);
-	free(k->res.error_msg);
+	free(k->res.error);
 	free(k->res.dis);
 	ms_arena_free(k->res.strings);
 	ms_arena_free(k->values);
@@ -89,7 +89,7 @@ static ms_err src_run_one(src_pkl *k, const uint8_t *p, size_t len, uint64_t fil
 	ms_err rc = pkl_run_one(&k->job, &src, k->values, root, used, NULL, NULL, NULL);
 	if (rc != MS_OK || !*root)
 		return cv_fail(msg, msglen, rc != MS_OK ? rc : MS_ERR_MALFORMED, "%s: %s", what,
-		               k->res.error_msg ? k->res.error_msg : "pickle could not be read");
+		               k->res.error ? k->res.error->message : "pickle could not be read");
 	return MS_OK;
 }
 

@@ -20,6 +20,20 @@ typedef struct ms_format {
 	ms_err (*scan)(ms_job *job, const ms_src *src);
 } ms_format;
 
+/* The one upward call: scanner/ctx.c starts every file's scan here, and nothing else in
+ * scanner/ calls into formats/ (readers call down into scanner/: ms_job_*, the pickle machine,
+ * YARA). formats.c implements both over the table of format_list.h.
+ *
+ * Recognises src by content and hands it to the format reader with the highest bid. Used for
+ * the file itself (from ctx.c) and for every archive member (from the readers). A member
+ * nobody recognises is fine (data), but a top-level file nobody recognises is an
+ * MS_ERR_UNSUPPORTED error. Errors go to the job's result and are returned. */
+ms_err ms_job_scan_blob(ms_job *job, const ms_src *src);
+/* Hands src to the reader with this name whatever the bids say (the per-reader fuzz targets,
+ * through ms_scan_buffer_as: input a mutation pushed out of the format still reaches that
+ * parser). An unknown name is an MS_ERR_ARG error on the job. */
+ms_err ms_job_scan_as(ms_job *job, const ms_src *src, const char *format);
+
 #define MS_FORMAT(n) extern const ms_format ms_format_##n;
 #include "format_list.h"
 #undef MS_FORMAT

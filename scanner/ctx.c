@@ -14,13 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../formats/format.h" /* ms_job_scan_blob, ms_job_scan_as: the one call up */
 #include "arena_private.h"
 #include "limits.h"
 #include "policy_private.h"
 #include "scan_private.h"
 #include "yara_private.h"
 
-#define CTX_STRINGS_CAP ((size_t)256 << 20)
 /* A result lives until the report is written, and a clean checkpoint's strings fit in 128
  * bytes: every byte more in the first block is heap held per file of a folder, which grows
  * by a fresh page (a page fault) every few files (folder_1000: 1 KiB -> 128 B, 250 fewer
@@ -44,16 +44,18 @@ ms_err ms_ctx_new(const ms_scan_opts *opts, ms_ctx **out)
 	ms_ctx *c = calloc(1, sizeof *c);
 	if (!c) return MS_ERR_NOMEM;
 	if (opts) c->opts = *opts;
+	ms_error_clear(&c->error);
 	c->policy = ms_policy_new_builtin();
 	if (!c->policy) {
 		ms_ctx_free(c);
 		return MS_ERR_NOMEM;
 	}
 	if (!c->opts.no_yara) {
-		c->yara = ms_yara_new(c->error, sizeof c->error);
+		char msg[sizeof c->error.message] = "";
+		c->yara = ms_yara_new(msg, sizeof msg);
 		if (!c->yara) {
 			*out = c; /* keep the message readable through ms_ctx_error */
-			return MS_ERR_YARA;
+			return ms_error_set(&c->error, MS_ERR_YARA, NULL, NULL, MS_NO_OFFSET, "%s", msg);
 		}
 	}
 	*out = c;
@@ -68,28 +70,37 @@ void ms_ctx_free(ms_ctx *ctx)
 	free(ctx);
 }
 
+/* The setup readers (policy.c, yara_glue.c) write their message into msg; a failure is
+ * recorded on ctx with the path it is about. */
+static ms_err ctx_setup(ms_ctx *ctx, ms_err rc, const char *path, const char *msg)
+{
+	if (rc == MS_OK) return rc;
+	return ms_error_set(&ctx->error, rc, path, NULL, MS_NO_OFFSET, "%s", msg);
+}
+
 ms_err ms_ctx_load_policy(ms_ctx *ctx, const char *path)
 {
-	return ms_policy_load_json(ctx->policy, path, ctx->error, sizeof ctx->error);
+	char msg[sizeof ctx->error.message] = "";
+	return ctx_setup(ctx, ms_policy_load_json(ctx->policy, path, msg, sizeof msg), path, msg);
 }
 
 ms_err ms_ctx_add_rules(ms_ctx *ctx, const char *path)
 {
-	if (!ctx->yara) {
-		snprintf(ctx->error, sizeof ctx->error, "YARA is disabled (--no-yara)");
-		return MS_ERR_ARG;
-	}
-	return ms_yara_add_path(ctx->yara, path, ctx->error, sizeof ctx->error);
+	if (!ctx->yara)
+		return ms_error_set(&ctx->error, MS_ERR_ARG, path, NULL, MS_NO_OFFSET,
+		                    "YARA is disabled (--no-yara)");
+	char msg[sizeof ctx->error.message] = "";
+	return ctx_setup(ctx, ms_yara_add_path(ctx->yara, path, msg, sizeof msg), path, msg);
 }
 
-const char *ms_ctx_error(const ms_ctx *ctx) { return ctx->error; }
+const ms_error *ms_ctx_error(const ms_ctx *ctx) { return &ctx->error; }
 
 static ms_result *res_new(const char *path)
 {
 	ms_result *r = calloc(1, sizeof *r);
 	if (!r) return NULL;
 	r->path = strdup(path ? path : "");
-	r->strings = ms_arena_new_first(CTX_STRINGS_CAP, CTX_STRINGS_FIRST);
+	r->strings = ms_arena_new_first(MS_MAX_RESULT_STRINGS, CTX_STRINGS_FIRST);
 	r->format = "unknown";
 	if (!r->path || !r->strings) {
 		ms_result_free(r);
@@ -106,6 +117,8 @@ static void scan_src(const ms_ctx *ctx, ms_result *r, const uint8_t *buf, size_t
 	ms_job job = {.ctx = ctx, .res = r, .arena = r->strings, .mapped = mapped ? buf : NULL,
 	              .mapped_len = mapped ? len : 0};
 	ms_src src = {.data = buf, .len = len, .member = "", .file_off = 0, .depth = 0};
+	/* The one call from scanner/ up into formats/ (declared in formats/format.h): the
+	 * format table decides what the bytes are; everything below calls back down. */
 	if (format) ms_job_scan_as(&job, &src, format);
 	else ms_job_scan_blob(&job, &src);
 }
@@ -136,10 +149,7 @@ ms_err ms_scan_buffer(const ms_ctx *ctx, const char *name, const uint8_t *buf, s
 /* Records an error that is about the file itself rather than its content. */
 static void res_fail(ms_result *r, ms_err code, const char *what)
 {
-	char buf[1024];
-	snprintf(buf, sizeof buf, "%s: %s", ms_strerror(code), what);
-	r->error = code;
-	r->error_msg = strdup(buf);
+	ms_result_fail(r, code, NULL, MS_NO_OFFSET, "%s: %s", ms_strerror(code), what);
 }
 
 /* A mapped file that shrinks while we read it raises SIGBUS. As YARA does, the fault is
@@ -175,10 +185,8 @@ static void scan_mapped(const ms_ctx *ctx, ms_result *r, const uint8_t *map, siz
 		scan_bus_jmp = &jb;
 		scan_src(ctx, r, map, len, NULL, true);
 	} else {
-		/* Findings made before the fault stay; the file is not reported clean. */
-		r->error = MS_OK;
-		free(r->error_msg);
-		r->error_msg = NULL;
+		/* Findings made before the fault stay; the file is not reported clean. This error
+		 * replaces any the reader recorded. */
 		res_fail(r, MS_ERR_IO, "file changed size while being scanned");
 	}
 	scan_bus_jmp = NULL;
@@ -301,7 +309,7 @@ void ms_result_free(ms_result *r)
 	free(r->path);
 	free(r->findings);
 	free(r->globals);
-	free(r->error_msg);
+	free(r->error);
 	free(r->dis);
 	ms_arena_free(r->strings);
 	free(r);
@@ -319,12 +327,6 @@ int ms_result_max_severity(const ms_result *r)
 	for (size_t i = 0; i < r->nfindings; i++)
 		if ((int)r->findings[i].severity > m) m = (int)r->findings[i].severity;
 	return m;
-}
-
-ms_err ms_result_error(const ms_result *r, const char **msg)
-{
-	if (msg) *msg = r->error_msg ? r->error_msg : "";
-	return r->error;
 }
 
 const char *ms_result_format(const ms_result *r) { return r->format; }

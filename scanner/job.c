@@ -11,8 +11,6 @@
 #include "yara_private.h"
 #include "scan_private.h"
 
-#define JOB_MSG_MAX 2048
-
 static bool job_plain(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '\\'; }
 
 /* Nonzero when one of the eight bytes of w is not job_plain (bytes below 0x20 or above 0x7e,
@@ -77,16 +75,16 @@ static const char *job_str(ms_job *job, const char *s)
 	if (!s) return "";
 	size_t n = strlen(s);
 	/* Names and messages are almost always plain: copied once, not escaped into a buffer. */
-	if (n < JOB_MSG_MAX && job_plain_run((const uint8_t *)s, n) == n)
+	if (n < MS_MAX_MSG_BYTES && job_plain_run((const uint8_t *)s, n) == n)
 		return ms_arena_strndup(job->res->strings, s, n);
-	char buf[JOB_MSG_MAX];
+	char buf[MS_MAX_MSG_BYTES];
 	ms_printable(buf, sizeof buf, (const uint8_t *)s, n);
 	return ms_arena_strndup(job->res->strings, buf, strlen(buf));
 }
 
 static const char *job_vfmt(ms_job *job, const char *fmt, va_list ap)
 {
-	char raw[JOB_MSG_MAX];
+	char raw[MS_MAX_MSG_BYTES];
 	vsnprintf(raw, sizeof raw, fmt, ap);
 	return job_str(job, raw);
 }
@@ -142,17 +140,46 @@ ms_err ms_job_finding(ms_job *job, const ms_src *src, uint64_t off, const char *
 	return MS_OK;
 }
 
+/* What ms_result_error returns when there is no record: no error, or one that happened when
+ * its record could not be allocated (still an error: the file is not reported clean). */
+static const ms_error job_no_error = {.code = MS_OK, .offset = MS_NO_OFFSET};
+static const ms_error job_error_nomem = {
+	.code = MS_ERR_NOMEM,
+	.offset = MS_NO_OFFSET,
+	.message = "out of memory: no room to record why the file could not be analysed",
+};
+
+const ms_error *ms_result_error(const ms_result *r)
+{
+	if (r->error) return r->error;
+	return r->error_nomem ? &job_error_nomem : &job_no_error;
+}
+
+ms_err ms_result_fail(ms_result *r, ms_err code, const char *member, uint64_t off,
+                      const char *fmt, ...)
+{
+	if (!r->error && !(r->error = malloc(sizeof *r->error))) {
+		r->error_nomem = true;
+		return code;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	ms_error_vset(r->error, code, r->path, member, off, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
 ms_err ms_job_error(ms_job *job, const ms_src *src, uint64_t off, ms_err code,
                     const char *fmt, ...)
 {
 	ms_result *r = job->res;
-	if (r->error != MS_OK) return code; /* the first error explains the rest */
-	char what[JOB_MSG_MAX], where[JOB_MSG_MAX / 2 + 64];
+	if (ms_result_error(r)->code != MS_OK) return code; /* the first error explains the rest */
+	char what[MS_MAX_MSG_BYTES], where[MS_MAX_MSG_BYTES / 2 + 64];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what - 64, fmt, ap);
 	va_end(ap);
-	char member[JOB_MSG_MAX / 4];
+	char member[MS_MAX_MSG_BYTES / 4];
 	ms_printable(member, sizeof member, (const uint8_t *)(src ? src->member : ""),
 	             src ? strlen(src->member) : 0);
 	if (member[0])
@@ -160,12 +187,7 @@ ms_err ms_job_error(ms_job *job, const ms_src *src, uint64_t off, ms_err code,
 		         (unsigned long long)off);
 	else
 		snprintf(where, sizeof where, "offset %llu", (unsigned long long)off);
-	char full[JOB_MSG_MAX * 2];
-	snprintf(full, sizeof full, "%s: %s (%s)", ms_strerror(code), what, where);
-	r->error = code;
-	free(r->error_msg);
-	r->error_msg = strdup(full);
-	return code;
+	return ms_result_fail(r, code, member, off, "%s: %s (%s)", ms_strerror(code), what, where);
 }
 
 bool ms_job_keeps_globals(const ms_job *job) { return !job->ctx->opts.no_globals; }
@@ -217,7 +239,7 @@ void ms_job_dis(ms_job *job, const char *fmt, ...)
 {
 	if (!ms_job_dis_enabled(job)) return;
 	ms_result *r = job->res;
-	char line[JOB_MSG_MAX];
+	char line[MS_MAX_MSG_BYTES];
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(line, sizeof line, fmt, ap);

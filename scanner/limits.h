@@ -43,4 +43,20 @@
                                                itemsize, a structured dtype's sum) */
 #define MS_MAX_TENSOR_DIMS     64u
 
+/* scanner and CLI */
+#define MS_MAX_RESULT_STRINGS  ((size_t)256 << 20) /* finding messages, member and global names
+                                               kept per scanned file (past it: out of memory) */
+#define MS_MAX_MSG_BYTES       2048u        /* a finding's message or a disassembly line, before
+                                               escaping; longer text is cut */
+#define MS_MAX_REPORT_PATH     4096u        /* a file path as reports print it; longer is cut */
+#define MS_MAX_REPORT_TEXT     8192u        /* a SARIF message or fingerprint input; longer is cut */
+#define MS_MAX_POLICY_FILE     ((size_t)4 << 20) /* a --policy file; real ones are a few KiB */
+#define MS_MAX_POLICY_LINE     1024u        /* a line of the built-in lists, a name in a --policy
+                                               entry */
+#define MS_MAX_POLICY_OVERRIDES 1024        /* severity overrides of a --policy file (int: %d) */
+#define MS_MAX_POLICY_STRINGS  ((size_t)64 << 20) /* keys and values, built-in and --policy files */
+#define MS_MAX_RULES_FILE      ((size_t)16 << 20) /* one --rules file; real ones are kilobytes */
+#define MS_MAX_JOBS            256          /* -j/--jobs: scan threads (int: %d) */
+#define MS_MAX_OPT_REPEATS     256u         /* times --rules, --include or --exclude may be given */
+
 #endif

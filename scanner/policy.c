@@ -24,10 +24,6 @@
 #include "rules_data_private.h"
 #include "scan_private.h"
 
-#define POL_MAX_FILE ((size_t)4 << 20)   /* a --policy file; real ones are a few KiB */
-#define POL_MAX_OVERRIDES 1024
-#define POL_MAX_STRINGS ((size_t)64 << 20) /* keys and values, built-in and --policy files */
-
 typedef struct pol_map {      /* string -> string (value may be NULL: a set) */
 	const char **k, **v;      /* strings in the policy's arena or the compiled tables */
 	size_t cap, n;
@@ -166,7 +162,6 @@ static void pol_map_free(pol_map *m)
 /* ---- parsing the embedded lists -------------------------------------------------------- */
 
 #define POL_MAX_TOK 8
-#define POL_LINE 1024
 
 /* Splits a line into whitespace-separated tokens (in place). Returns the count. */
 static size_t pol_tokens(char *line, char **tok)
@@ -189,7 +184,7 @@ static bool pol_each_line(ms_policy *p, const char *file, pol_line_fn fn)
 	while (s < end) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
-		char line[POL_LINE];
+		char line[MS_MAX_POLICY_LINE];
 		if (n >= sizeof line) n = sizeof line - 1;
 		memcpy(line, s, n);
 		line[n] = 0;
@@ -223,7 +218,7 @@ static bool pol_key(char *buf, size_t len, const char *m, const char *n)
 
 static bool pol_allow_line(ms_policy *p, char **tok, size_t ntok)
 {
-	char key[POL_LINE * 2];
+	char key[MS_MAX_POLICY_LINE * 2];
 	if (ntok < 2 || !pol_key(key, sizeof key, tok[0], tok[1])) return true;
 	return pol_put(&p->allow, key, ntok > 2 && strcmp(tok[2], "wo") == 0 ? "wo" : NULL);
 }
@@ -232,7 +227,7 @@ static bool pol_deny_add(pol_map *deny, pol_map *names, const char *m, const cha
 {
 	if (strcmp(m, "*") == 0) return pol_put(names, n, NULL);
 	if (strcmp(n, "*") == 0) return pol_put(deny, m, NULL);
-	char path[POL_LINE * 2];
+	char path[MS_MAX_POLICY_LINE * 2];
 	if (!pol_join(path, sizeof path, m, '.', n)) return true;
 	return pol_put(deny, path, NULL);
 }
@@ -241,7 +236,7 @@ static bool pol_deny_line(ms_policy *p, char **tok, size_t ntok)
 {
 	if (ntok < 2) return true;
 	if (tok[0][0] == '!') {
-		char path[POL_LINE * 2];
+		char path[MS_MAX_POLICY_LINE * 2];
 		if (!pol_join(path, sizeof path, tok[0] + 1, '.', tok[1])) return true;
 		return pol_put(&p->exempt, path, NULL);
 	}
@@ -250,7 +245,7 @@ static bool pol_deny_line(ms_policy *p, char **tok, size_t ntok)
 
 static bool pol_compat_line(ms_policy *p, char **tok, size_t ntok)
 {
-	char key[POL_LINE * 2];
+	char key[MS_MAX_POLICY_LINE * 2];
 	if (ntok == 5 && strcmp(tok[0], "N") == 0) {
 		if (!pol_key(key, sizeof key, tok[1], tok[2])) return true;
 		return pol_put(&p->compat_n, key, tok[3]) && pol_put(&p->compat_nn, key, tok[4]);
@@ -271,7 +266,7 @@ static ms_policy *pol_new(void)
 {
 	ms_policy *p = calloc(1, sizeof *p);
 	if (!p) return NULL;
-	p->strs = ms_arena_new(POL_MAX_STRINGS);
+	p->strs = ms_arena_new(MS_MAX_POLICY_STRINGS);
 	if (!p->strs) {
 		free(p);
 		return NULL;
@@ -517,7 +512,7 @@ static pol_memo *pol_memo_slot(const ms_policy *p, const char *module, const cha
 static ms_verdict pol_check(const ms_policy *p, const char *module, const char *name)
 {
 	if (pol_denied(p, module, name, true)) return MS_VERDICT_DENY;
-	char key[POL_LINE * 2];
+	char key[MS_MAX_POLICY_LINE * 2];
 	if (pol_key(key, sizeof key, module, name) && pol_find(&p->allow, key, strlen(key), NULL))
 		return MS_VERDICT_ALLOW;
 	return MS_VERDICT_UNKNOWN;
@@ -539,7 +534,7 @@ ms_verdict ms_policy_check(const ms_policy *p, const char *module, const char *n
 bool ms_policy_weights_only_listed(const ms_policy *p, const char *module, const char *name)
 {
 	const char *v = NULL;
-	char key[POL_LINE * 2];
+	char key[MS_MAX_POLICY_LINE * 2];
 	if (!p || !pol_key(key, sizeof key, module, name)) return false;
 	return pol_find(&p->allow, key, strlen(key), &v) && v != NULL;
 }
@@ -559,7 +554,7 @@ enum { COMPAT_NONE, COMPAT_MODULE, COMPAT_PAIR };
 static int pol_compat(const ms_policy *p, const char *module, const char *name, const char **cm,
                       const char **cn)
 {
-	char key[POL_LINE * 2];
+	char key[MS_MAX_POLICY_LINE * 2];
 	/* NAME_MAPPING for the pair first, then IMPORT_MAPPING for the module (find_class) */
 	if (pol_key(key, sizeof key, module, name) && pol_find(&p->compat_n, key, strlen(key), cm) &&
 	    pol_find(&p->compat_nn, key, strlen(key), cn) && *cm && *cn)
@@ -606,9 +601,9 @@ static char *pol_read(const char *path, char *err, size_t errlen, ms_err *rc)
 		*rc = MS_ERR_IO;
 		return NULL;
 	}
-	char *buf = malloc(POL_MAX_FILE + 1);
-	size_t n = buf ? fread(buf, 1, POL_MAX_FILE + 1, f) : 0;
-	bool bad = buf && (ferror(f) || n > POL_MAX_FILE);
+	char *buf = malloc(MS_MAX_POLICY_FILE + 1);
+	size_t n = buf ? fread(buf, 1, MS_MAX_POLICY_FILE + 1, f) : 0;
+	bool bad = buf && (ferror(f) || n > MS_MAX_POLICY_FILE);
 	fclose(f);
 	if (!buf) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -616,7 +611,7 @@ static char *pol_read(const char *path, char *err, size_t errlen, ms_err *rc)
 		return NULL;
 	}
 	if (bad) {
-		snprintf(err, errlen, "%s: unreadable or larger than %zu bytes", path, POL_MAX_FILE);
+		snprintf(err, errlen, "%s: unreadable or larger than %zu bytes", path, MS_MAX_POLICY_FILE);
 		free(buf);
 		*rc = MS_ERR_IO;
 		return NULL;
@@ -628,7 +623,7 @@ static char *pol_read(const char *path, char *err, size_t errlen, ms_err *rc)
 /* "module qualname" -> two tokens; false when the entry has another shape. */
 static bool pol_entry(const char *s, char *m, char *n, size_t len)
 {
-	char line[POL_LINE];
+	char line[MS_MAX_POLICY_LINE];
 	char *tok[POL_MAX_TOK];
 	if (strlen(s) >= sizeof line) return false;
 	strcpy(line, s);
@@ -670,7 +665,7 @@ ms_err ms_policy_load_json(ms_policy *p, const char *path, char *err, size_t err
 		         "an object", path);
 		goto out;
 	}
-	char m[POL_LINE], n[POL_LINE];
+	char m[MS_MAX_POLICY_LINE], n[MS_MAX_POLICY_LINE];
 	cJSON_ArrayForEach(it, deny) {
 		if (!cJSON_IsString(it) || !pol_entry(it->valuestring, m, n, sizeof m) ||
 		    strcmp(m, "*") == 0) {
@@ -693,7 +688,7 @@ ms_err ms_policy_load_json(ms_policy *p, const char *path, char *err, size_t err
 			         path, it->valuestring);
 			goto out;
 		}
-		char key[POL_LINE * 2];
+		char key[MS_MAX_POLICY_LINE * 2];
 		/* user allows mirror torch.serialization.add_safe_globals: weights_only too */
 		if (!pol_key(key, sizeof key, m, n) || !pol_put(&p->allow, key, "wo")) goto nomem;
 	}
@@ -704,8 +699,8 @@ ms_err ms_policy_load_json(ms_policy *p, const char *path, char *err, size_t err
 			         "critical", path, it->string);
 			goto out;
 		}
-		if (p->nov >= POL_MAX_OVERRIDES) {
-			snprintf(err, errlen, "%s: more than %d severity overrides", path, POL_MAX_OVERRIDES);
+		if (p->nov >= MS_MAX_POLICY_OVERRIDES) {
+			snprintf(err, errlen, "%s: more than %d severity overrides", path, MS_MAX_POLICY_OVERRIDES);
 			goto out;
 		}
 		pol_override *nv = realloc(p->ov, (p->nov + 1) * sizeof *nv);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Copyright (c) 2026 The mscan authors */
+#include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "report_private.h"
 #include "scan_private.h"
@@ -8,7 +11,7 @@
 const char *ms_result_verdict(const ms_result *res, ms_severity fail_on)
 {
 	if (ms_result_max_severity(res) >= (int)fail_on) return "findings";
-	if (ms_result_error(res, NULL) != MS_OK) return "error";
+	if (ms_result_error(res)->code != MS_OK) return "error";
 	return "clean";
 }
 
@@ -25,6 +28,16 @@ const char *ms_global_use_name(ms_global_use use)
 	case MS_USE_REFERENCED: break;
 	}
 	return "referenced";
+}
+
+ms_err ms_report_cjson(FILE *out, cJSON *root)
+{
+	char *text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!text) return MS_ERR_NOMEM;
+	ms_err rc = fputs(text, out) < 0 || fputc('\n', out) == EOF ? MS_ERR_IO : MS_OK;
+	free(text);
+	return rc;
 }
 
 ms_err ms_report_write(FILE *out, ms_report_format fmt, const ms_result *const *results,

@@ -2,14 +2,13 @@
 /* Copyright (c) 2026 The mscan authors */
 /* JSON report, schema "mscan-scan/1" (docs/json.md). Built with cJSON so every string is
  * escaped; strings from the scan are already printable ASCII. */
-#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "limits.h"
 #include "report_private.h"
 
-#define JSON_PATH_MAX 4096
 #define JSON_SCHEMA "mscan-scan/1"
 
 static cJSON *json_finding(const ms_finding *f)
@@ -50,7 +49,7 @@ static cJSON *json_global(const ms_global *g)
 
 static cJSON *json_file(const ms_result *r, const ms_report_opts *opts)
 {
-	char path[JSON_PATH_MAX];
+	char path[MS_MAX_REPORT_PATH];
 	ms_report_path(path, sizeof path, ms_result_path(r));
 	cJSON *o = cJSON_CreateObject();
 	if (!o) return NULL;
@@ -62,15 +61,14 @@ static cJSON *json_file(const ms_result *r, const ms_report_opts *opts)
 		cJSON_AddNullToObject(o, "max_severity");
 	else
 		cJSON_AddStringToObject(o, "max_severity", ms_severity_name((ms_severity)max));
-	const char *msg;
-	ms_err e = ms_result_error(r, &msg);
-	if (e == MS_OK) {
+	const ms_error *e = ms_result_error(r);
+	if (e->code == MS_OK) {
 		cJSON_AddNullToObject(o, "error");
 	} else {
 		cJSON *err = cJSON_AddObjectToObject(o, "error");
 		if (err) {
-			cJSON_AddStringToObject(err, "code", ms_strerror(e));
-			cJSON_AddStringToObject(err, "message", msg);
+			cJSON_AddStringToObject(err, "code", ms_strerror(e->code));
+			cJSON_AddStringToObject(err, "message", e->message);
 		}
 	}
 	cJSON *fs = cJSON_AddArrayToObject(o, "findings");
@@ -106,10 +104,5 @@ ms_err ms_report_json(FILE *out, const ms_result *const *results, size_t n,
 		cJSON_AddNumberToObject(sum, "findings", (double)counts[1]);
 		cJSON_AddNumberToObject(sum, "errors", (double)counts[2]);
 	}
-	char *text = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (!text) return MS_ERR_NOMEM;
-	ms_err rc = fputs(text, out) < 0 || fputc('\n', out) == EOF ? MS_ERR_IO : MS_OK;
-	free(text);
-	return rc;
+	return ms_report_cjson(out, root);
 }

@@ -17,5 +17,9 @@ ms_err ms_report_sarif(FILE *out, const ms_result *const *results, size_t n,
 /* Printable copy of a file path (paths may hold any bytes; output must stay valid UTF-8). */
 void ms_report_path(char *dst, size_t dstlen, const char *path);
 const char *ms_global_use_name(ms_global_use use);
+struct cJSON;
+/* The tail of the JSON and SARIF reports: prints root and a newline to out, then frees root.
+ * Returns MS_OK, MS_ERR_NOMEM, or MS_ERR_IO when writing failed. */
+ms_err ms_report_cjson(FILE *out, struct cJSON *root);
 
 #endif

@@ -4,15 +4,14 @@
  * it: one run, rules for the ids seen, results with a file-level location (byte offsets are
  * in the message and properties: model files have no lines), partialFingerprints, and file
  * errors as tool execution notifications. */
-#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 #include <sodium.h>
 
+#include "limits.h"
 #include "report_private.h"
 
-#define SARIF_PATH_MAX 4096
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
 #define SARIF_INFO_URI "https://github.com/mscan/mscan"
 
@@ -95,7 +94,7 @@ static void sarif_result(cJSON *results, cJSON *rules, const char *uri, const ms
 	cJSON_AddStringToObject(res, "ruleId", f->rule_id);
 	cJSON_AddNumberToObject(res, "ruleIndex", sarif_rule_index(rules, f));
 	cJSON_AddStringToObject(res, "level", sarif_level(f->severity));
-	char text[8192];
+	char text[MS_MAX_REPORT_TEXT];
 	snprintf(text, sizeof text, "%s%s%s at offset %llu: %s", f->member[0] ? "member " : "",
 	         f->member, f->member[0] ? "," : "", (unsigned long long)f->offset, f->message);
 	cJSON *msg = cJSON_AddObjectToObject(res, "message");
@@ -103,7 +102,7 @@ static void sarif_result(cJSON *results, cJSON *rules, const char *uri, const ms
 	cJSON *locs = cJSON_AddArrayToObject(res, "locations");
 	cJSON_AddItemToArray(locs, sarif_location(uri));
 	/* Stable across runs for the same file content: lets GitHub track an alert. */
-	char fp_in[8192], fp[2 * 16 + 1];
+	char fp_in[MS_MAX_REPORT_TEXT], fp[2 * 16 + 1];
 	unsigned char h[16];
 	snprintf(fp_in, sizeof fp_in, "%s|%s|%s|%llu|%s.%s", uri, f->rule_id, f->member,
 	         (unsigned long long)f->offset, f->module, f->name);
@@ -142,7 +141,7 @@ ms_err ms_report_sarif(FILE *out, const ms_result *const *rs, size_t n,
 	cJSON *notes = cJSON_AddArrayToObject(inv, "toolExecutionNotifications");
 	int ok = 1;
 	for (size_t i = 0; i < n; i++) {
-		char path[SARIF_PATH_MAX], uri[SARIF_PATH_MAX * 3];
+		char path[MS_MAX_REPORT_PATH], uri[MS_MAX_REPORT_PATH * 3];
 		ms_report_path(path, sizeof path, ms_result_path(rs[i]));
 		sarif_uri(uri, sizeof uri, path);
 		for (size_t k = 0; k < ms_result_count(rs[i]); k++) {
@@ -150,24 +149,19 @@ ms_err ms_report_sarif(FILE *out, const ms_result *const *rs, size_t n,
 			if (f->severity == MS_SEV_INFO && !opts->verbose) continue;
 			sarif_result(results, rules, uri, f);
 		}
-		const char *msg;
-		if (ms_result_error(rs[i], &msg) != MS_OK) {
+		const ms_error *err = ms_result_error(rs[i]);
+		if (err->code != MS_OK) {
 			ok = 0;
 			cJSON *note = cJSON_CreateObject();
 			cJSON_AddStringToObject(note, "level", "error");
 			cJSON *m = cJSON_AddObjectToObject(note, "message");
-			char text[8192];
-			snprintf(text, sizeof text, "%s: %s", path, msg);
+			char text[MS_MAX_REPORT_TEXT];
+			snprintf(text, sizeof text, "%.4000s: %.4000s", path, err->message);
 			cJSON_AddStringToObject(m, "text", text);
 			cJSON_AddItemToArray(cJSON_AddArrayToObject(note, "locations"), sarif_location(uri));
 			cJSON_AddItemToArray(notes, note);
 		}
 	}
 	cJSON_AddBoolToObject(inv, "executionSuccessful", ok);
-	char *text = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (!text) return MS_ERR_NOMEM;
-	ms_err rc = fputs(text, out) < 0 || fputc('\n', out) == EOF ? MS_ERR_IO : MS_OK;
-	free(text);
-	return rc;
+	return ms_report_cjson(out, root);
 }

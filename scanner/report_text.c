@@ -6,8 +6,6 @@
 #include "limits.h"
 #include "report_private.h"
 
-#define TXT_PATH_MAX 4096
-
 static void txt_location(FILE *out, const char *path, const char *member, unsigned long long off)
 {
 	if (member[0])
@@ -18,7 +16,7 @@ static void txt_location(FILE *out, const char *path, const char *member, unsign
 
 static void txt_file(FILE *out, const ms_result *r, const ms_report_opts *o, size_t *counts)
 {
-	char path[TXT_PATH_MAX];
+	char path[MS_MAX_REPORT_PATH];
 	ms_report_path(path, sizeof path, ms_result_path(r));
 	const char *verdict = ms_result_verdict(r, o->fail_on);
 	counts[verdict[0] == 'f' ? 1 : verdict[0] == 'e' ? 2 : 0]++;
@@ -30,8 +28,8 @@ static void txt_file(FILE *out, const ms_result *r, const ms_report_opts *o, siz
 		if (f->module[0] || f->name[0]) fprintf(out, " [%s.%s]", f->module, f->name);
 		fprintf(out, " %s\n", f->message);
 	}
-	const char *msg;
-	if (ms_result_error(r, &msg) != MS_OK) fprintf(out, "%s: ERROR %s\n", path, msg);
+	const ms_error *err = ms_result_error(r);
+	if (err->code != MS_OK) fprintf(out, "%s: ERROR %s\n", path, err->message);
 	if (o->list_globals) {
 		for (size_t i = 0; i < ms_result_global_count(r); i++) {
 			const ms_global *g = ms_result_global(r, i);

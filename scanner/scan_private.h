@@ -24,7 +24,7 @@ struct ms_ctx {
 	ms_scan_opts opts;
 	struct ms_policy *policy;
 	struct ms_yara *yara;
-	char error[1024];
+	ms_error error;    /* the last setup error (ms_ctx_error) */
 };
 
 /* A view of bytes to analyse: a whole file (mmapped), a member of an archive, or bytes
@@ -75,6 +75,10 @@ size_t ms_job_finding_count(const ms_job *job);
  * message names member and offset. Returns code, so readers can `return ms_job_error(...)`. */
 ms_err ms_job_error(ms_job *job, const ms_src *src, uint64_t off, ms_err code,
                     const char *fmt, ...) MS_PRINTF(5, 6);
+/* Records an error on r, overwriting any (ms_job_error keeps the first): file is r's path,
+ * member and offset as given (member NULL: the file itself). Returns code. */
+ms_err ms_result_fail(ms_result *r, ms_err code, const char *member, uint64_t off,
+                      const char *fmt, ...) MS_PRINTF(5, 6);
 /* Whether the context keeps the list of globals (ms_scan_opts.no_globals unset). */
 bool ms_job_keeps_globals(const ms_job *job);
 /* Records a resolved global (for --list-globals and the differential test); a no-op when
@@ -94,13 +98,8 @@ bool ms_job_dis_enabled(const ms_job *job);
 /* Sets the detected top-level format name (static string). */
 void ms_job_set_format(ms_job *job, const char *name);
 
-/* Recognises src by content and hands it to the format reader with the highest bid. Used for
- * the file itself and for every archive member. A member nobody recognises is fine (data),
- * but a top-level file nobody recognises is an MS_ERR_UNSUPPORTED error. */
-ms_err ms_job_scan_blob(ms_job *job, const ms_src *src);
-/* Hands src to the reader with this name whatever the bids say (the per-reader fuzz targets:
- * input a mutation pushed out of the format still reaches that parser). */
-ms_err ms_job_scan_as(ms_job *job, const ms_src *src, const char *format);
+/* ms_job_scan_blob and ms_job_scan_as, the dispatch by content, are the formats' side of the
+ * one call from scanner/ up into formats/: see formats/format.h. */
 /* ms_scan_buffer with the reader chosen by name (ms_job_scan_as); caller frees *out. */
 ms_err ms_scan_buffer_as(const ms_ctx *ctx, const char *format, const uint8_t *buf, size_t len,
                          ms_result **out);
@@ -127,8 +126,10 @@ struct ms_result {
 	size_t nfindings, capfindings, dropped_findings;
 	ms_global *globals;
 	size_t nglobals, capglobals;
-	ms_err error;
-	char *error_msg;
+	ms_error *error;      /* the first error, allocated when it happens (most results have
+	                       * none, and a record is 2.5 KiB of heap per file of a folder);
+	                       * NULL when none */
+	bool error_nomem;     /* an error happened but its record could not be allocated */
 	char *dis;            /* disassembly text */
 	size_t dislen, discap;
 	struct ms_arena *strings;

@@ -37,7 +37,6 @@
 #define YG_ID_PREFIX "MS-YARA-"
 #define YG_EVIDENCE_BYTES 48   /* matched bytes quoted in a finding's message */
 #define YG_SECRET_SHOWN 4      /* leading bytes shown of a match whose rule has secret = true */
-#define YG_MAX_USER_FILE ((size_t)16 << 20) /* one user rule file; real ones are kilobytes */
 #define YG_POOL_MAX 64         /* scanners kept per rule set (one per thread up to -j 64);
                                   more are made and destroyed per scan */
 
@@ -469,9 +468,9 @@ static ms_err yg_read_file(const char *path, char **out, char *err, size_t errle
 	ms_err rc = MS_OK;
 	while (buf) {
 		if (n + 1 >= cap) {
-			if (cap >= YG_MAX_USER_FILE) {
+			if (cap >= MS_MAX_RULES_FILE) {
 				snprintf(err, errlen, "%s: rule file larger than %zu bytes", path,
-				         YG_MAX_USER_FILE);
+				         MS_MAX_RULES_FILE);
 				rc = MS_ERR_LIMIT;
 				break;
 			}
@@ -732,7 +731,7 @@ ms_err ms_yara_scan(const ms_yara *y, ms_job *job, const ms_src *src, const char
 
 /* ---- listing and YARA-only scans (mscan rules) ----------------------------------------- */
 
-size_t ms_yara_rules_foreach(const ms_yara *y, ms_yara_rule_cb cb, void *user)
+size_t ms_yara_rules_foreach(const ms_yara *y, ms_rule_cb cb, void *user)
 {
 	size_t n = 0;
 	if (!y || !y->rules) return 0;
@@ -746,7 +745,7 @@ size_t ms_yara_rules_foreach(const ms_yara *y, ms_yara_rule_cb cb, void *user)
 		const char *ref = yg_meta_str(rule, "reference");
 		const char *desc = yg_meta_str(rule, "description");
 		const char *meta_id = yg_meta_str(rule, "id");
-		ms_yara_rule_info info = {
+		ms_rule_info info = {
 			.id = id,
 			.meta_id = meta_id,
 			.identifier = rule->identifier,
@@ -761,8 +760,13 @@ size_t ms_yara_rules_foreach(const ms_yara *y, ms_yara_rule_cb cb, void *user)
 	return n;
 }
 
-ms_err ms_yara_scan_buffer(const ms_ctx *ctx, const char *name, const uint8_t *buf, size_t len,
-                           const char *kind, ms_result **out)
+size_t ms_rules_foreach(const ms_ctx *ctx, ms_rule_cb cb, void *user)
+{
+	return ms_yara_rules_foreach(ctx->yara, cb, user);
+}
+
+ms_err ms_rules_scan_buffer(const ms_ctx *ctx, const char *name, const uint8_t *buf,
+                            size_t len, const char *kind, ms_result **out)
 {
 	*out = NULL;
 	ms_result *r = calloc(1, sizeof *r);

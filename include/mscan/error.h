@@ -43,7 +43,7 @@ typedef struct ms_error {
 	uint64_t offset;
 	char file[MS_ERROR_TEXT_MAX];
 	char member[MS_ERROR_TEXT_MAX / 2];
-	char message[MS_ERROR_TEXT_MAX];
+	char message[4 * MS_ERROR_TEXT_MAX];
 } ms_error;
 
 /* Resets e to "no error". e may be NULL. */

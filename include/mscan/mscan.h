@@ -18,6 +18,7 @@
 #include "finding.h"
 #include "scan.h"
 #include "report.h"
+#include "rules.h"
 #include "sign.h"
 #include "convert.h"
 

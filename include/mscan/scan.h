@@ -41,12 +41,15 @@ enum {
 MS_API ms_err ms_ctx_new(const ms_scan_opts *opts, ms_ctx **out);
 MS_API void ms_ctx_free(ms_ctx *ctx);
 /* Adds a JSON policy file (allowed/denied globals, severity overrides).
- * Returns MS_OK, MS_ERR_IO, MS_ERR_MALFORMED; the message is in ms_ctx_error(). */
+ * Returns MS_OK, MS_ERR_IO, MS_ERR_MALFORMED; the details are in ms_ctx_error(). */
 MS_API ms_err ms_ctx_load_policy(ms_ctx *ctx, const char *path);
-/* Adds YARA rules from a file or folder. Returns MS_OK, MS_ERR_IO, MS_ERR_YARA. */
+/* Adds YARA rules from a file or folder. Returns MS_OK, MS_ERR_IO, MS_ERR_YARA, or MS_ERR_ARG
+ * when the context was made with no_yara; the details are in ms_ctx_error(). */
 MS_API ms_err ms_ctx_add_rules(ms_ctx *ctx, const char *path);
-/* Message of the last setup error on ctx ("" if none). Borrowed. */
-MS_API const char *ms_ctx_error(const ms_ctx *ctx);
+/* The last setup error on ctx (ms_ctx_new, ms_ctx_load_policy, ms_ctx_add_rules): its code,
+ * file (the policy or rules path, "" for built-in data) and message; code MS_OK and message ""
+ * when none failed. Never NULL. Borrowed from ctx: valid until ms_ctx_free. */
+MS_API const ms_error *ms_ctx_error(const ms_ctx *ctx);
 
 /* Scans one file (never a folder). Always produces a result unless memory runs out: read
  * and parse errors are recorded in the result, never returned here.
@@ -62,9 +65,12 @@ MS_API size_t ms_result_count(const ms_result *res);
 MS_API const ms_finding *ms_result_get(const ms_result *res, size_t i);
 /* Highest severity among findings; -1 when there are none. */
 MS_API int ms_result_max_severity(const ms_result *res);
-/* MS_OK when the whole input was analysed; otherwise the error, with a message naming the
- * member and offset in *msg (borrowed). */
-MS_API ms_err ms_result_error(const ms_result *res, const char **msg);
+/* Why the input was not analysed completely (the first error; findings made before it stay):
+ * code MS_OK and message "" when it was. Otherwise file is the scanned path, member the
+ * archive member ("" for the file itself), offset the byte offset in that member
+ * (MS_NO_OFFSET for errors about the file itself) and message the line reports print, which
+ * names member and offset. Never NULL. Borrowed from res: valid until ms_result_free. */
+MS_API const ms_error *ms_result_error(const ms_result *res);
 /* Content-detected format of the top-level input ("pickle", "torchzip", ...). Borrowed. */
 MS_API const char *ms_result_format(const ms_result *res);
 MS_API const char *ms_result_path(const ms_result *res);

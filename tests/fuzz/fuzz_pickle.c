@@ -22,8 +22,8 @@ static bool same_str(const char *a, const char *b)
 
 static bool same_result(const ms_result *a, const ms_result *b)
 {
-	const char *ma = NULL, *mb = NULL;
-	if (ms_result_error(a, &ma) != ms_result_error(b, &mb) || !same_str(ma, mb) ||
+	const ms_error *ea = ms_result_error(a), *eb = ms_result_error(b);
+	if (ea->code != eb->code || !same_str(ea->message, eb->message) ||
 	    ms_result_count(a) != ms_result_count(b) ||
 	    ms_result_global_count(a) != ms_result_global_count(b))
 		return false;

@@ -40,14 +40,14 @@ static inline int t_has_rule(const ms_result *r, const char *rule_id)
 /* Prints findings and the error of r (for failing assertions). */
 static inline void t_dump(const ms_result *r)
 {
-	const char *msg;
 	for (size_t i = 0; i < ms_result_count(r); i++) {
 		const ms_finding *f = ms_result_get(r, i);
 		fprintf(stderr, "  %s %s [%s] @%llu %s.%s: %s\n", ms_severity_name(f->severity),
 		        f->rule_id, f->member, (unsigned long long)f->offset, f->module, f->name,
 		        f->message);
 	}
-	if (ms_result_error(r, &msg) != MS_OK) fprintf(stderr, "  error: %s\n", msg);
+	const ms_error *err = ms_result_error(r);
+	if (err->code != MS_OK) fprintf(stderr, "  error: %s\n", err->message);
 }
 
 #define T_SCAN_LIT(lit) t_scan((const uint8_t *)(lit), sizeof(lit) - 1)

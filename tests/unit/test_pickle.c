@@ -13,7 +13,7 @@
 #include "scanner/limits.h"
 #include "scanner/pickle_private.h"
 
-static int t_err(const ms_result *r) { return ms_result_error(r, NULL); }
+static int t_err(const ms_result *r) { return ms_result_error(r)->code; }
 
 static size_t t_count_ge(const ms_result *r, ms_severity s)
 {
@@ -232,8 +232,8 @@ static int t_case_ok(const t_case *c)
 {
 	ms_result *r = c->weights_only ? t_scan_opts((const uint8_t *)c->bytes, c->len, 1, 0)
 	                               : t_scan((const uint8_t *)c->bytes, c->len);
-	const char *msg = NULL;
-	ms_err got = ms_result_error(r, &msg);
+	const char *msg = ms_result_error(r)->message;
+	ms_err got = ms_result_error(r)->code;
 	int ok = 1;
 	if (got != c->err) {
 		fprintf(stderr, "case '%s': error %s, want %s\n", c->name, ms_strerror(got),
@@ -372,9 +372,9 @@ static void test_no_globals_same_findings(void **state)
 			assert_int_equal(a->offset, b->offset);
 			assert_string_equal(a->message, b->message);
 		}
-		const char *ma, *mb;
-		assert_int_equal(ms_result_error(r[0], &ma), ms_result_error(r[1], &mb));
-		if (ma || mb) assert_string_equal(ma ? ma : "", mb ? mb : "");
+		const ms_error *ea = ms_result_error(r[0]), *eb = ms_result_error(r[1]);
+		assert_int_equal(ea->code, eb->code);
+		assert_string_equal(ea->message, eb->message);
 		ms_result_free(r[0]);
 		ms_result_free(r[1]);
 	}
@@ -536,7 +536,8 @@ static void test_strings_limit(void **state)
 			assert_int_equal(ms_scan_buffer(ctx, "test", p, len, &r), MS_OK);
 			const char *msg;
 			ms_err want = yara && n >= MS_MAX_PKL_STRINGS ? MS_ERR_LIMIT : MS_OK;
-			assert_int_equal(ms_result_error(r, &msg), want);
+			assert_int_equal(ms_result_error(r)->code, want);
+			msg = ms_result_error(r)->message;
 			if (want != MS_OK) assert_non_null(strstr(msg, "MS_MAX_PKL_STRINGS"));
 			assert_int_equal(ms_result_count(r), 0);
 			ms_result_free(r);
@@ -584,8 +585,8 @@ static void fast_path_matches_general(int weights_only)
 			ms_result *a = NULL, *b = NULL;
 			assert_int_equal(ms_scan_file(plain, path, &a), MS_OK);
 			assert_int_equal(ms_scan_file(dis, path, &b), MS_OK);
-			const char *ma = NULL, *mb = NULL;
-			if (ms_result_error(a, &ma) != ms_result_error(b, &mb) ||
+			const char *ma = ms_result_error(a)->message, *mb = ms_result_error(b)->message;
+			if (ms_result_error(a)->code != ms_result_error(b)->code ||
 			    strcmp(t_str(ma), t_str(mb)) != 0 || ms_result_count(a) != ms_result_count(b) ||
 			    ms_result_global_count(a) != ms_result_global_count(b))
 				fail_msg("%s: verdicts differ (%s | %s)", path, t_str(ma), t_str(mb));

@@ -159,8 +159,8 @@ static ms_ctx *ctx_new(int no_yara)
 static ms_result *yscan(const ms_ctx *ctx, const char *kind, const char *buf, size_t len)
 {
 	ms_result *r = NULL;
-	assert_int_equal(ms_yara_scan_buffer(ctx, "t", (const uint8_t *)buf, len, kind, &r), MS_OK);
-	assert_int_equal(ms_result_error(r, NULL), MS_OK);
+	assert_int_equal(ms_rules_scan_buffer(ctx, "t", (const uint8_t *)buf, len, kind, &r), MS_OK);
+	assert_int_equal(ms_result_error(r)->code, MS_OK);
 	return r;
 }
 
@@ -217,7 +217,7 @@ typedef struct cover {
 	bool bad_meta;
 } cover;
 
-static int cover_cb(const ms_yara_rule_info *ri, void *user)
+static int cover_cb(const ms_rule_info *ri, void *user)
 {
 	cover *c = user;
 	if (!ri->builtin) return 0;
@@ -324,9 +324,9 @@ static void test_user_rules(void **state)
 	assert_int_equal(ms_ctx_add_rules(ctx, broken), MS_ERR_YARA);
 	char want[256];
 	snprintf(want, sizeof want, "%s:6: undefined string", broken);
-	assert_non_null(strstr(ms_ctx_error(ctx), want));
+	assert_non_null(strstr(ms_ctx_error(ctx)->message, want));
 	assert_int_equal(ms_ctx_add_rules(ctx, badsev), MS_ERR_YARA);
-	assert_non_null(strstr(ms_ctx_error(ctx), "urgent"));
+	assert_non_null(strstr(ms_ctx_error(ctx)->message, "urgent"));
 	r = yscan(ctx, "data", buf, sizeof buf - 1);
 	assert_true(t_has_rule(r, "MS-YARA-marker_x"));
 	ms_result_free(r);
@@ -380,7 +380,7 @@ static void *reuse_alternate(void *arg)
 	for (int round = 0; round < 3; round++)
 		for (int k = 0; k < 2; k++) {
 			ms_result *r = NULL;
-			if (ms_yara_scan_buffer(k ? p->without : p->with, "t", (const uint8_t *)p->buf,
+			if (ms_rules_scan_buffer(k ? p->without : p->with, "t", (const uint8_t *)p->buf,
 			                        p->len, "data", &r) != MS_OK)
 				p->bad++;
 			if (t_has_rule(r, "MS-YARA-marker_r") != (k == 0)) p->bad++;
@@ -442,7 +442,7 @@ static void *par_worker(void *arg)
 	for (int it = 0; it < 200; it++) {
 		const sample *s = &samples[(size_t)it % NSAMPLES];
 		ms_result *r = NULL;
-		if (ms_yara_scan_buffer(p->ctx, "t", (const uint8_t *)s->hit, s->hitlen, s->kind, &r) !=
+		if (ms_rules_scan_buffer(p->ctx, "t", (const uint8_t *)s->hit, s->hitlen, s->kind, &r) !=
 		    MS_OK)
 			p->bad++;
 		char id[128];

@@ -5,14 +5,14 @@
 
 #include "scanner/rule_ids_private.h"
 
-static const ms_rule_info rule_table[MS_RULE_COUNT] = {
+static const ms_rule_row rule_table[MS_RULE_COUNT] = {
 #define MS_RULE(e, id_, sev, text_) [MS_RULE_##e] = {.id = id_, .severity = sev, .text = text_},
 #include "scanner/rule_list.h"
 };
 
-const ms_rule_info *ms_rule_get(ms_rule rule) { return &rule_table[rule]; }
+const ms_rule_row *ms_rule_row_get(ms_rule rule) { return &rule_table[rule]; }
 
-const ms_rule_info *ms_rule_find(const char *id)
+const ms_rule_row *ms_rule_row_find(const char *id)
 {
 	for (size_t i = 0; i < MS_RULE_COUNT; i++)
 		if (!strcmp(rule_table[i].id, id)) return &rule_table[i];

@@ -15,15 +15,15 @@ typedef enum {
 	MS_RULE_COUNT
 } ms_rule;
 
-typedef struct ms_rule_info {
+typedef struct ms_rule_row {
 	const char *id;       /* e.g. MS-PKL-CALL-DENY */
 	ms_severity severity; /* default; a --policy file may override it */
 	const char *text;     /* one line: what the finding means */
-} ms_rule_info;
+} ms_rule_row;
 
 /* The row of a built-in rule; rule < MS_RULE_COUNT. */
-const ms_rule_info *ms_rule_get(ms_rule rule);
+const ms_rule_row *ms_rule_row_get(ms_rule rule);
 /* The row whose id is id, or NULL (YARA rule ids have none). */
-const ms_rule_info *ms_rule_find(const char *id);
+const ms_rule_row *ms_rule_row_find(const char *id);
 
 #endif

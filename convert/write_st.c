@@ -18,32 +18,12 @@
 #include <unistd.h>
 
 #include "conv_private.h"
+#include "scanner/buf_private.h"
 #include "scanner/bytes.h"
 
-typedef struct ws_buf {
-	char *p;
-	size_t n, cap;
-	bool oom;
-} ws_buf;
+typedef ms_buf ws_buf;
 
-static void ws_put(ws_buf *b, const char *s, size_t n)
-{
-	if (b->oom) return;
-	if (b->n + n + 1 > b->cap) {
-		size_t nc = b->cap ? b->cap : 4096;
-		while (nc < b->n + n + 1) nc *= 2;
-		char *q = realloc(b->p, nc);
-		if (!q) {
-			b->oom = true;
-			return;
-		}
-		b->p = q;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = 0;
-}
+static void ws_put(ws_buf *b, const char *s, size_t n) { ms_buf_put(b, s, n); }
 
 static void ws_puts(ws_buf *b, const char *s) { ws_put(b, s, strlen(s)); }
 
@@ -137,7 +117,7 @@ ms_err cv_st_layout(cv_out_tensor *ts, size_t n, cv_kv *meta, size_t nmeta, uint
 	}
 	ws_puts(&b, "}");
 	while ((b.n - 8) % 8) ws_puts(&b, " ");
-	if (b.oom) {
+	if (b.full) {
 		free(b.p);
 		return cv_fail(msg, msglen, MS_ERR_NOMEM, "out of memory building the header");
 	}

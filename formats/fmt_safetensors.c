@@ -24,6 +24,7 @@
 
 #include "../scanner/bytes.h"
 #include "../scanner/limits.h"
+#include "../scanner/utf8_private.h"
 #include "format.h"
 #include "safetensors_private.h"
 
@@ -91,33 +92,6 @@ static ms_err st_fail(const st_err *e, ms_err code, uint64_t off, const char *fm
 	}
 	if (e->off) *e->off = off;
 	return code;
-}
-
-/* Strict UTF-8 (no overlongs, surrogates or values above U+10FFFF), as Rust's from_utf8. */
-static size_t st_utf8_bad(const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		uint8_t c = p[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t k;
-		uint32_t cp, min;
-		if ((c & 0xe0) == 0xc0) { k = 1; cp = c & 0x1f; min = 0x80; }
-		else if ((c & 0xf0) == 0xe0) { k = 2; cp = c & 0x0f; min = 0x800; }
-		else if ((c & 0xf8) == 0xf0) { k = 3; cp = c & 0x07; min = 0x10000; }
-		else return i;
-		if (n - i <= k) return i;
-		for (size_t j = 1; j <= k; j++) {
-			if ((p[i + j] & 0xc0) != 0x80) return i;
-			cp = cp << 6 | (p[i + j] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-		i += k + 1;
-	}
-	return SIZE_MAX;
 }
 
 static bool st_ws(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -344,7 +318,8 @@ ms_err st_parse(const uint8_t *buf, size_t len, st_header *out, char *errbuf, si
 		               "safetensors: header length %llu runs past the end of the file (%zu bytes)",
 		               (unsigned long long)n, len);
 	const uint8_t *h = buf + ST_HEADER_OFF;
-	size_t bad = st_utf8_bad(h, (size_t)n);
+	/* strict, as Rust's from_utf8 (no overlongs, surrogates or values above U+10FFFF) */
+	size_t bad = ms_utf8_check(h, (size_t)n, false);
 	if (bad != SIZE_MAX)
 		return st_fail(&e, MS_ERR_MALFORMED, ST_HEADER_OFF + bad, "safetensors: header is not valid UTF-8");
 	st_priv *pv = calloc(1, sizeof *pv);

@@ -59,4 +59,14 @@
 #define MS_MAX_JOBS            256          /* -j/--jobs: scan threads (int: %d) */
 #define MS_MAX_OPT_REPEATS     256u         /* times --rules, --include or --exclude may be given */
 
+/* pickle machine */
+#define MS_MAX_PKL_DENSE_MEMO  ((size_t)1 << 20) /* memo keys kept in an array (8 MiB at most); others hash */
+#define MS_MAX_PKL_WO_FINDINGS 32u          /* weights-only findings per stream (the same cause repeats) */
+#define MS_MAX_PKL_STRADDLE_FINDINGS 16u    /* FRAME-straddle findings per stream */
+#define MS_MAX_PKL_LOOK_GLOBALS 100000u     /* globals of the first reading a second reading compares */
+#define MS_MAX_PKL_CALLS_ARG_DEPTH 8u       /* allowlisted wrappers judged inside one another */
+#define MS_PKL_ARENA_SLACK     ((size_t)1 << 20) /* arena use this close to its cap reads as the cap */
+#define MS_MAX_JOBLIB_DTYPE_VALUES 4096u    /* values visited in one joblib dtype (shared tuples) */
+#define MS_MAX_JOBLIB_DTYPE_DEPTH 32u       /* nesting of fields in one joblib dtype */
+
 #endif

@@ -132,5 +132,35 @@ void pkl_run_speculative(ms_job *job, const ms_src *src);
 bool pv_is_global(const pv *v, const char *fq_module, const char *fq_name);
 /* Renders v as short Python-like text into buf (truncated with "..."). */
 void pv_render(const pv *v, char *buf, size_t buflen);
+/* Whether v is the str s. */
+bool pv_is_str(const pv *v, const char *s);
+
+/* ---- loaders that read more of the stream than pickle.load -----------------------------
+ * joblib's NumpyUnpickler reads an array's bytes from the stream itself, right after the
+ * BUILD of its NumpyArrayWrapper. The reader of that format supplies ms_pkl_build_hook
+ * (formats/fmt_joblib.c); the machine calls it after every BUILD on an object in every
+ * primary reading of a stream, whatever reader handed it the stream (a joblib dump is read
+ * as a plain pickle file, a zip member, a decompressed stream, ...). A second look reads as
+ * pickle.load would, without the hook. */
+typedef struct pkl_hook_io {
+	ms_job *job;
+	const ms_src *src;     /* the stream */
+	ms_arena *arena;       /* the run's values */
+	size_t pos;            /* in: just after the BUILD; out: after what the loader read */
+	size_t frame_end;      /* end of the open FRAME when in_frame */
+	bool in_frame;         /* in/out: a FRAME is open (the hook closes it once it reads) */
+	bool skipped;          /* out: bytes pickle.load would run as opcodes were read as data */
+	ms_error *err;         /* why the hook failed (ms_error_set; the code is returned) */
+	char note[128];        /* out: a note for the disassembly, "" for none */
+} pkl_hook_io;
+
+typedef struct pkl_build_hook {
+	/* Whether the loader reads from the stream after the BUILD of inst (a PV_OBJ). */
+	bool (*wants)(const pv *inst);
+	/* Reads what the loader reads after that BUILD (state: the BUILD's argument). Returns
+	 * MS_OK or the error, described in io->err. */
+	ms_err (*after_build)(pkl_hook_io *io, const pv *state);
+} pkl_build_hook;
+extern const pkl_build_hook ms_pkl_build_hook;
 
 #endif

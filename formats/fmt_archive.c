@@ -59,7 +59,7 @@ static ms_err ar_scan(ms_job *job, const ms_src *src)
 		if (src->depth > 0)
 			fmt_check_exec(job, src);
 		else
-			ms_job_finding(job, src, 0, "MS-ARCHIVE-EXECUTABLE", MS_SEV_HIGH, NULL, NULL,
+			ms_job_finding(job, src, 0, MS_RULE_ARCHIVE_EXECUTABLE, NULL, NULL,
 			               "%s, not a model file", x);
 		return ms_job_yara(job, src, "member");
 	}

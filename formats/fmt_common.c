@@ -48,7 +48,7 @@ bool fmt_check_exec(ms_job *job, const ms_src *m)
 {
 	const char *k = fmt_exec_kind(m->data, m->len);
 	if (!k) return false;
-	ms_job_finding(job, m, 0, "MS-ARCHIVE-EXECUTABLE", MS_SEV_HIGH, NULL, NULL,
+	ms_job_finding(job, m, 0, MS_RULE_ARCHIVE_EXECUTABLE, NULL, NULL,
 	               "%s inside a model archive", k);
 	return true;
 }

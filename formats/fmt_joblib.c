@@ -106,7 +106,7 @@ static ms_err jl_scan(ms_job *job, const ms_src *src)
 		rc = ms_job_scan_blob(job, &m);
 	}
 	if (used + k.skip < src->len)
-		ms_job_finding(job, src, k.skip + used, "MS-JOBLIB-TRAILING", MS_SEV_MEDIUM, NULL, NULL,
+		ms_job_finding(job, src, k.skip + used, MS_RULE_JOBLIB_TRAILING, NULL, NULL,
 		               "%zu bytes after the end of the %s stream", src->len - k.skip - used, k.name);
 	free(buf);
 	return rc;

@@ -441,7 +441,7 @@ static ms_err npy_scan(ms_job *job, const ms_src *src)
 	}
 	data.depth = src->depth; /* the same file, not a nested container */
 	if (npy_type_is_object(descr, 0)) {
-		ms_job_finding(job, src, 0, "MS-NPY-OBJECT", MS_SEV_LOW, NULL, NULL,
+		ms_job_finding(job, src, 0, MS_RULE_NPY_OBJECT, NULL, NULL,
 		               "object array: numpy.load(allow_pickle=True) unpickles its data");
 		rc = ms_job_scan_pickle(job, &data);
 		goto out;
@@ -464,7 +464,7 @@ static ms_err npy_scan(ms_job *job, const ms_src *src)
 	if (need < data.len) {
 		/* numpy.load reads exactly the array; what follows is ignored by it but may be
 		 * meant for another reader. */
-		ms_job_finding(job, src, doff + need, "MS-NPY-TRAILING", MS_SEV_MEDIUM, NULL, NULL,
+		ms_job_finding(job, src, doff + need, MS_RULE_NPY_TRAILING, NULL, NULL,
 		               "%llu bytes after the array data", (unsigned long long)(data.len - need));
 		ms_src tail;
 		if (ms_src_slice(job, src, doff + need, data.len - need, "[after array]", &tail))

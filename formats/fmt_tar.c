@@ -514,7 +514,7 @@ static ms_err tar_torch_member(ms_job *job, const ms_src *src, const tar_member 
 	if (!t.arena) return ms_job_error(job, &t.m, 0, MS_ERR_NOMEM, "no memory for the pickle machine");
 	ms_err rc = storages ? tt_storages(&t) : tt_tensors(&t);
 	if (rc == MS_OK && t.off < t.m.len) {
-		ms_job_finding(job, &t.m, t.off, "MS-TORCH-TRAILING", MS_SEV_MEDIUM, NULL, NULL,
+		ms_job_finding(job, &t.m, t.off, MS_RULE_TORCH_TRAILING, NULL, NULL,
 		               "%zu bytes after what torch.load reads", t.m.len - t.off);
 		ms_src tail;
 		if (ms_src_slice(job, &t.m, t.off, t.m.len - t.off, "[after records]", &tail))
@@ -541,23 +541,23 @@ static ms_err tar_scan(ms_job *job, const ms_src *src)
 	if (src->depth == 0 && ms_src_slice(job, src, 0, src->len, "[as a legacy torch stream]", &whole))
 		pkl_run_speculative(job, &whole);
 	if (st) {
-		ms_job_finding(job, src, 0, "MS-TORCH-LEGACY-TAR", MS_SEV_LOW, NULL, NULL,
+		ms_job_finding(job, src, 0, MS_RULE_TORCH_LEGACY_TAR, NULL, NULL,
 		               "legacy torch tar checkpoint (torch <= 0.1 layout)");
 		if (job->ctx->opts.weights_only)
-			ms_job_finding(job, src, 0, "MS-PKL-WEIGHTS-ONLY", MS_SEV_HIGH, NULL, NULL,
+			ms_job_finding(job, src, 0, MS_RULE_PKL_WEIGHTS_ONLY, NULL, NULL,
 			               "torch.load(weights_only=True) refuses legacy .tar checkpoints");
 	}
 	for (size_t i = 0; i < a.n; i++) {
 		const tar_member *m = &a.m[i];
 		ms_err rc = MS_OK;
 		if (fmt_name_escapes(m->name, m->nlen))
-			ms_job_finding(job, src, m->hoff, "MS-TAR-PATH-ESCAPE", MS_SEV_HIGH, NULL, NULL,
+			ms_job_finding(job, src, m->hoff, MS_RULE_TAR_PATH_ESCAPE, NULL, NULL,
 			               "member name '%.200s' escapes the extraction folder", m->name);
 		if (m->link_escapes)
-			ms_job_finding(job, src, m->hoff, "MS-TAR-PATH-ESCAPE", MS_SEV_HIGH, NULL, NULL,
+			ms_job_finding(job, src, m->hoff, MS_RULE_TAR_PATH_ESCAPE, NULL, NULL,
 			               "link '%.200s' points outside the extraction folder", m->name);
 		if (m->type == '1' || m->type == '2' || m->type == '3' || m->type == '4' || m->type == '6')
-			ms_job_finding(job, src, m->hoff, "MS-TAR-SPECIAL", MS_SEV_MEDIUM, NULL, NULL,
+			ms_job_finding(job, src, m->hoff, MS_RULE_TAR_SPECIAL, NULL, NULL,
 			               "member '%.200s' is a %s, not a file", m->name,
 			               m->type == '1' ? "hard link" : m->type == '2' ? "symbolic link"
 			                                                           : "device or FIFO");
@@ -580,7 +580,7 @@ static ms_err tar_scan(ms_job *job, const ms_src *src)
 	size_t tail = a.end;
 	while (loaded && tail < src->len && src->data[tail] == 0) tail++;
 	if (loaded && tail < src->len) {
-		ms_job_finding(job, src, a.end, "MS-TAR-TRAILING", MS_SEV_MEDIUM, NULL, NULL,
+		ms_job_finding(job, src, a.end, MS_RULE_TAR_TRAILING, NULL, NULL,
 		               "%zu bytes after the end of the archive", src->len - a.end);
 		ms_src rest;
 		if (ms_src_slice(job, src, tail, src->len - tail, "[after archive]", &rest)) {

@@ -53,7 +53,7 @@ static ms_err tl_scan(ms_job *job, const ms_src *src)
 		                       k == 3 ? &main_pids : NULL)) != MS_OK)
 			goto out;
 	if (!roots[1] || roots[1]->kind != PV_INT || roots[1]->u.i != TL_PROTOCOL)
-		ms_job_finding(job, src, 0, "MS-TORCH-LEGACY-PROTOCOL", MS_SEV_MEDIUM, NULL, NULL,
+		ms_job_finding(job, src, 0, MS_RULE_TORCH_LEGACY_PROTOCOL, NULL, NULL,
 		               "legacy torch: protocol version pickle is not 1001 (torch.load refuses it)");
 	tz_storages st;
 	if ((rc = tz_collect_storages(&main_pids, &st)) != MS_OK) {
@@ -85,7 +85,7 @@ static ms_err tl_scan(ms_job *job, const ms_src *src)
 		}
 		uint64_t numel = ms_le64(src->data + off), nb;
 		if (numel != s->numel)
-			ms_job_finding(job, src, off, "MS-TORCH-STORAGE-SIZE", MS_SEV_MEDIUM, NULL, NULL,
+			ms_job_finding(job, src, off, MS_RULE_TORCH_STORAGE_SIZE, NULL, NULL,
 			               "storage %zu holds %llu elements, the pickle says %llu", i,
 			               (unsigned long long)numel, (unsigned long long)s->numel);
 		if (ms_mul_ovf(numel, s->es, &nb) || nb > src->len - off - 8) {
@@ -101,12 +101,12 @@ static ms_err tl_scan(ms_job *job, const ms_src *src)
 	}
 	for (size_t j = 0; j < st.n; j++)
 		if (!st.s[j].seen)
-			ms_job_finding(job, src, off, "MS-TORCH-STORAGE-MISSING", MS_SEV_MEDIUM, NULL, NULL,
+			ms_job_finding(job, src, off, MS_RULE_TORCH_STORAGE_MISSING, NULL, NULL,
 			               "storage %zu referenced by the pickle is not in the key list", j);
 	tz_storages_free(&st);
 	if (off < src->len) {
 		/* torch.load stops after the last storage; whatever follows is for someone else. */
-		ms_job_finding(job, src, off, "MS-TORCH-TRAILING", MS_SEV_MEDIUM, NULL, NULL,
+		ms_job_finding(job, src, off, MS_RULE_TORCH_TRAILING, NULL, NULL,
 		               "%zu bytes after the last storage", src->len - off);
 		ms_src tail;
 		if (ms_src_slice(job, src, off, src->len - off, "[after storages]", &tail))

@@ -233,15 +233,13 @@ static void tz_scan_pickle(tz_ctx *t, size_t i, bool is_data)
 				if (st && !st->seen) {
 					st->seen = true;
 					if (st->nbytes != UINT64_MAX && e->usize != st->nbytes)
-						ms_job_finding(t->job, &m, 0, "MS-TORCH-STORAGE-SIZE",
-						               MS_SEV_MEDIUM, NULL, NULL,
+						ms_job_finding(t->job, &m, 0, MS_RULE_TORCH_STORAGE_SIZE, NULL, NULL,
 						               "record '%s' holds %llu bytes, its storage needs %llu",
 						               e->pname, (unsigned long long)e->usize,
 						               (unsigned long long)st->nbytes);
 					continue;
 				}
-				ms_job_finding(t->job, t->src, e->lho, "MS-TORCH-STORAGE-EXTRA",
-				               MS_SEV_MEDIUM, NULL, NULL,
+				ms_job_finding(t->job, t->src, e->lho, MS_RULE_TORCH_STORAGE_EXTRA, NULL, NULL,
 				               "record '%s' is not referenced by data.pkl", e->pname);
 				ms_src xm;
 				uint8_t *xo;
@@ -254,7 +252,7 @@ static void tz_scan_pickle(tz_ctx *t, size_t i, bool is_data)
 				char key[160];
 				ms_printable(key, sizeof key, (const uint8_t *)w.s[s].key,
 				             w.s[s].klen < 32 ? w.s[s].klen : 32);
-				ms_job_finding(t->job, &m, 0, "MS-TORCH-STORAGE-MISSING", MS_SEV_MEDIUM,
+				ms_job_finding(t->job, &m, 0, MS_RULE_TORCH_STORAGE_MISSING,
 				               NULL, NULL, "storage '%s' has no data/%s record", key, key);
 			}
 		}
@@ -278,7 +276,7 @@ static void tz_check_text(tz_ctx *t, size_t i, bool byteorder)
 	ms_printable(shown, sizeof shown, m.data, m.len < TZ_VERSION_MAX_LEN ? m.len : TZ_VERSION_MAX_LEN);
 	if (byteorder) {
 		if (!tz_is(m.data, m.len, "little") && !tz_is(m.data, m.len, "big"))
-			ms_job_finding(t->job, &m, 0, "MS-TORCH-BYTEORDER", MS_SEV_MEDIUM, NULL, NULL,
+			ms_job_finding(t->job, &m, 0, MS_RULE_TORCH_BYTEORDER, NULL, NULL,
 			               "byteorder record is '%s', not 'little' or 'big' (torch.load refuses it)",
 			               shown);
 	} else {
@@ -292,7 +290,7 @@ static void tz_check_text(tz_ctx *t, size_t i, bool byteorder)
 			else v = v * 10 + (uint64_t)(m.data[k] - '0');
 		}
 		if (!ok || v < TZ_MIN_VERSION || v > TZ_MAX_VERSION)
-			ms_job_finding(t->job, &m, 0, "MS-TORCH-VERSION", MS_SEV_MEDIUM, NULL, NULL,
+			ms_job_finding(t->job, &m, 0, MS_RULE_TORCH_VERSION, NULL, NULL,
 			               "version record '%s' is not a supported format version (%d..%d)",
 			               shown, TZ_MIN_VERSION, TZ_MAX_VERSION);
 	}
@@ -330,7 +328,7 @@ static ms_err tz_scan(ms_job *job, const ms_src *src)
 		t.prefix = z.e[0].name;
 		t.plen = sl ? (size_t)(sl - z.e[0].name) : 0;
 		if (!sl)
-			ms_job_finding(job, src, 0, "MS-TORCH-PREFIX", MS_SEV_MEDIUM, NULL, NULL,
+			ms_job_finding(job, src, 0, MS_RULE_TORCH_PREFIX, NULL, NULL,
 			               "first member '%s' is not in a folder: not a torch.save archive",
 			               z.e[0].pname);
 	}
@@ -349,7 +347,7 @@ static ms_err tz_scan(ms_job *job, const ms_src *src)
 		t.rel[i] = tz_rel_start(&t, &z.e[i]);
 		tz_rel(&t, i, &rel, &rlen);
 		if (!t.rel[i] && outside++ == 0)
-			ms_job_finding(job, src, z.e[i].lho, "MS-TORCH-OUTSIDE-PREFIX", MS_SEV_MEDIUM, NULL,
+			ms_job_finding(job, src, z.e[i].lho, MS_RULE_TORCH_OUTSIDE_PREFIX, NULL,
 			               NULL, "member '%s' lies outside the archive folder", z.e[i].pname);
 		if (tz_is(rel, rlen, "data.pkl")) t.data_pkl = i;
 		if (tz_is(rel, rlen, "constants.pkl") || (rlen > 5 && memcmp(rel, "code/", 5) == 0))
@@ -357,11 +355,11 @@ static ms_err tz_scan(ms_job *job, const ms_src *src)
 		if (rlen > 5 && memcmp(rel, "data/", 5) == 0 && z.e[i].readable) t.records[t.nrecords++] = i;
 	}
 	if (t.torchscript)
-		ms_job_finding(job, src, 0, "MS-TORCH-TORCHSCRIPT", MS_SEV_MEDIUM, NULL, NULL,
+		ms_job_finding(job, src, 0, MS_RULE_TORCH_TORCHSCRIPT, NULL, NULL,
 		               "TorchScript archive: torch.load hands it to torch.jit.load, which runs "
 		               "its code/ as TorchScript");
 	if (t.data_pkl == SIZE_MAX)
-		ms_job_finding(job, src, 0, "MS-TORCH-NO-DATA-PKL", MS_SEV_MEDIUM, NULL, NULL,
+		ms_job_finding(job, src, 0, MS_RULE_TORCH_NO_DATA_PKL, NULL, NULL,
 		               "no data.pkl in the archive folder");
 	for (size_t i = 0; i < z.n; i++) {
 		zip_entry *e = &z.e[i];

@@ -211,7 +211,7 @@ static void zip_check_local(ms_job *job, const ms_src *src, zip_entry *e)
 	if (why) {
 		char ln[256];
 		ms_printable(ln, sizeof ln, h + ZIP_LFH_LEN, nl < 60 ? nl : 60);
-		ms_job_finding(job, src, e->lho, "MS-ZIP-HEADER-MISMATCH", MS_SEV_MEDIUM, NULL, NULL,
+		ms_job_finding(job, src, e->lho, MS_RULE_ZIP_HEADER_MISMATCH, NULL, NULL,
 		               "member '%s': local header %s differs from the central directory "
 		               "(local name '%s', flags 0x%04x/0x%04x, method %u/%u, sizes %llu/%llu)",
 		               e->pname, why, ln, lflags, e->flags, lmethod, e->method,
@@ -261,14 +261,14 @@ static void zip_libzip_check(ms_job *job, const ms_src *src, size_t n)
 	}
 	zip_t *za = lz->zip_open_from_source(zs, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
 	if (!za) {
-		ms_job_finding(job, src, 0, "MS-ZIP-INCONSISTENT", MS_SEV_MEDIUM, NULL, NULL,
+		ms_job_finding(job, src, 0, MS_RULE_ZIP_INCONSISTENT, NULL, NULL,
 		               "libzip refuses the archive (%s); its members were read from the "
 		               "central directory as the loaders do", lz->zip_error_strerror(&ze));
 		lz->zip_source_free(zs);
 	} else {
 		zip_int64_t k = lz->zip_get_num_entries(za, 0);
 		if (k >= 0 && (uint64_t)k != n)
-			ms_job_finding(job, src, 0, "MS-ZIP-HEADER-MISMATCH", MS_SEV_MEDIUM, NULL, NULL,
+			ms_job_finding(job, src, 0, MS_RULE_ZIP_HEADER_MISMATCH, NULL, NULL,
 			               "libzip sees %lld members, the central directory walk %zu",
 			               (long long)k, n);
 		lz->zip_discard(za);
@@ -340,7 +340,7 @@ static ms_err zip_load_dir(ms_job *job, const ms_src *src, const zip_dir *dp, zi
 		c.off += ZIP_CDH_LEN + nl + xl + cl;
 	}
 	if (z->n != d.count)
-		ms_job_finding(job, src, d.cd_end, "MS-ZIP-HEADER-MISMATCH", MS_SEV_MEDIUM, NULL, NULL,
+		ms_job_finding(job, src, d.cd_end, MS_RULE_ZIP_HEADER_MISMATCH, NULL, NULL,
 		               "end record counts %llu members, the central directory holds %zu",
 		               (unsigned long long)d.count, z->n);
 
@@ -348,12 +348,12 @@ static ms_err zip_load_dir(ms_job *job, const ms_src *src, const zip_dir *dp, zi
 	for (size_t i = 0; i < z->n; i++) {
 		zip_entry *en = &z->e[i];
 		if (fmt_name_escapes(en->name, en->nlen))
-			ms_job_finding(job, src, en->lho, "MS-ZIP-PATH-ESCAPE", MS_SEV_HIGH, NULL, NULL,
+			ms_job_finding(job, src, en->lho, MS_RULE_ZIP_PATH_ESCAPE, NULL, NULL,
 			               "member name '%s' escapes the extraction folder", en->pname);
 		if (en->flags & ~ZIP_FLAGS_ORDINARY) {
 			char ft[96];
 			zip_flag_text(en->flags, ft, sizeof ft);
-			ms_job_finding(job, src, en->lho, "MS-ZIP-FLAGS", MS_SEV_MEDIUM, NULL, NULL,
+			ms_job_finding(job, src, en->lho, MS_RULE_ZIP_FLAGS, NULL, NULL,
 			               "member '%s': unusual general-purpose flags %s", en->pname, ft);
 		}
 		zip_check_local(job, src, en);
@@ -361,7 +361,7 @@ static ms_err zip_load_dir(ms_job *job, const ms_src *src, const zip_dir *dp, zi
 	}
 	/* Bytes before the first member: zipfile accepts them, torch.load does not look. */
 	if (!second && first > 0 && first <= len) {
-		ms_job_finding(job, src, 0, "MS-ZIP-PREFIX-DATA", MS_SEV_MEDIUM, NULL, NULL,
+		ms_job_finding(job, src, 0, MS_RULE_ZIP_PREFIX_DATA, NULL, NULL,
 		               "%llu bytes before the first zip member", (unsigned long long)first);
 		ms_src pre;
 		if (ms_src_slice(job, src, 0, first, "[data before the archive]", &pre)) {
@@ -378,7 +378,7 @@ static ms_err zip_load_dir(ms_job *job, const ms_src *src, const zip_dir *dp, zi
 			qsort(ix, z->n, sizeof *ix, zip_cmp_name);
 			for (size_t i = 1; i < z->n; i++)
 				if (zip_cmp_name(&ix[i - 1], &ix[i]) == 0)
-					ms_job_finding(job, src, ix[i]->lho, "MS-ZIP-DUPLICATE-NAME", MS_SEV_MEDIUM,
+					ms_job_finding(job, src, ix[i]->lho, MS_RULE_ZIP_DUPLICATE_NAME,
 					               NULL, NULL, "member name '%s' appears more than once",
 					               ix[i]->pname);
 			free(ix);
@@ -414,7 +414,7 @@ ms_err zip_scan_miniz_view(ms_job *job, const ms_src *src, const zip_archive *z)
 	if (!zip_find_eocd(src->data, src->len, &e) || !zip_dir_find(src->data, src->len, e, &d, true))
 		return MS_OK; /* miniz cannot open it: torch.load fails before any pickle */
 	if (d.cd_start == z->cd_start && d.base == z->base) return MS_OK;
-	ms_job_finding(job, src, d.cd_start, "MS-ZIP-TWO-DIRECTORIES", MS_SEV_MEDIUM, NULL, NULL,
+	ms_job_finding(job, src, d.cd_start, MS_RULE_ZIP_TWO_DIRECTORIES, NULL, NULL,
 	               "PyTorch's reader takes the central directory at offset %llu, Python's zipfile "
 	               "the one at %llu: the members of both are scanned",
 	               (unsigned long long)d.cd_start, (unsigned long long)z->cd_start);
@@ -463,7 +463,7 @@ ms_err zip_member(ms_job *job, const ms_src *src, const zip_archive *z, size_t i
 			return ms_job_error(job, src, e->doff, MS_ERR_TRUNCATED, "member '%s' out of bounds",
 			                    e->pname);
 		if (e->csize != e->usize && !enc)
-			ms_job_finding(job, src, e->lho, "MS-ZIP-HEADER-MISMATCH", MS_SEV_MEDIUM, NULL, NULL,
+			ms_job_finding(job, src, e->lho, MS_RULE_ZIP_HEADER_MISMATCH, NULL, NULL,
 			               "stored member '%s' has compressed size %llu but size %llu",
 			               e->pname, (unsigned long long)e->csize, (unsigned long long)e->usize);
 	} else if (e->method == ZIP_M_DEFLATE || e->method == ZIP_M_BZIP2 || e->method == ZIP_M_LZMA) {
@@ -479,7 +479,7 @@ ms_err zip_member(ms_job *job, const ms_src *src, const zip_archive *z, size_t i
 		*owned = buf;
 		*out = ms_src_child(job, src, buf, blen, e->pname);
 		if (blen != e->usize && !enc)
-			ms_job_finding(job, src, e->lho, "MS-ZIP-HEADER-MISMATCH", MS_SEV_MEDIUM, NULL, NULL,
+			ms_job_finding(job, src, e->lho, MS_RULE_ZIP_HEADER_MISMATCH, NULL, NULL,
 			               "member '%s' declares %llu bytes but holds %zu", e->pname,
 			               (unsigned long long)e->usize, blen);
 	} else {
@@ -496,10 +496,10 @@ ms_err zip_member(ms_job *job, const ms_src *src, const zip_archive *z, size_t i
 		                    "member '%s' is encrypted: cannot be scanned", e->pname);
 	}
 	if (enc)
-		ms_job_finding(job, src, e->lho, "MS-ZIP-FLAGS", MS_SEV_MEDIUM, NULL, NULL,
+		ms_job_finding(job, src, e->lho, MS_RULE_ZIP_FLAGS, NULL, NULL,
 		               "member '%s' is marked encrypted but is stored in clear", e->pname);
 	else if (!crc_ok)
-		ms_job_finding(job, src, e->lho, "MS-ZIP-CRC", MS_SEV_MEDIUM, NULL, NULL,
+		ms_job_finding(job, src, e->lho, MS_RULE_ZIP_CRC, NULL, NULL,
 		               "member '%s': CRC-32 does not match (recorded 0x%08x)", e->pname, e->crc);
 	return MS_OK;
 }

@@ -106,9 +106,12 @@ static uint64_t job_file_off(const ms_src *src, uint64_t off)
 	return src->file_off + off;
 }
 
-ms_err ms_job_finding(ms_job *job, const ms_src *src, uint64_t off, const char *rule_id,
-                      ms_severity sev, const char *module, const char *name,
-                      const char *fmt, ...)
+static ms_err job_vfinding(ms_job *job, const ms_src *src, uint64_t off, const char *rule_id,
+                           ms_severity sev, const char *module, const char *name,
+                           const char *fmt, va_list ap) MS_PRINTF(8, 0);
+static ms_err job_vfinding(ms_job *job, const ms_src *src, uint64_t off, const char *rule_id,
+                           ms_severity sev, const char *module, const char *name,
+                           const char *fmt, va_list ap)
 {
 	ms_result *r = job->res;
 	int override = ms_policy_severity_override(job->ctx->policy, rule_id);
@@ -120,10 +123,7 @@ ms_err ms_job_finding(ms_job *job, const ms_src *src, uint64_t off, const char *
 	}
 	if (!job_grow((void **)&r->findings, &r->capfindings, r->nfindings, sizeof *r->findings))
 		return MS_ERR_NOMEM;
-	va_list ap;
-	va_start(ap, fmt);
 	const char *msg = job_vfmt(job, fmt, ap);
-	va_end(ap);
 	ms_finding f = {
 		.rule_id = rule_id,
 		.severity = sev,
@@ -222,6 +222,28 @@ void ms_job_global_use(ms_job *job, size_t i, ms_global_use use, const char *arg
 	if (i >= r->nglobals) return;
 	if (use > r->globals[i].use) r->globals[i].use = use;
 	if (args && !r->globals[i].args) r->globals[i].args = job_str(job, args);
+}
+
+ms_err ms_job_finding(ms_job *job, const ms_src *src, uint64_t off, ms_rule rule,
+                      const char *module, const char *name, const char *fmt, ...)
+{
+	const ms_rule_row *row = ms_rule_row_get(rule);
+	va_list ap;
+	va_start(ap, fmt);
+	ms_err rc = job_vfinding(job, src, off, row->id, row->severity, module, name, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+ms_err ms_job_finding_named(ms_job *job, const ms_src *src, uint64_t off, const char *rule_id,
+                            ms_severity sev, const char *module, const char *name,
+                            const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	ms_err rc = job_vfinding(job, src, off, rule_id, sev, module, name, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 size_t ms_job_finding_count(const ms_job *job) { return job->res->nfindings; }

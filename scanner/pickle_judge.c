@@ -34,7 +34,7 @@ void pkl_wo(pkl_vm *vm, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-WEIGHTS-ONLY", MS_SEV_HIGH, NULL, NULL,
+	ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_WEIGHTS_ONLY, NULL, NULL,
 	               "torch.load(weights_only=True) would refuse this: %s", msg);
 }
 
@@ -117,7 +117,7 @@ pv *pkl_global(pkl_vm *vm, const uint8_t *m, size_t mlen, const uint8_t *n, size
 	}
 	vm->gl[vm->ngl++] = g;
 	if (g->u.g.verdict == MS_VERDICT_DENY)
-		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-GLOBAL-DENY", MS_SEV_CRITICAL, fm, fn,
+		ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_GLOBAL_DENY, fm, fn,
 		               "%s references denylisted %s.%s%s", opname, fm, fn,
 		               strcmp(fm, mod) || strcmp(fn, name) ? " (after Python 2 rename)" : "");
 	if (vm->weights_only &&
@@ -141,7 +141,7 @@ pv *pkl_global_unresolved(pkl_vm *vm, const pv *mod, const pv *name)
 	g->u.g.name = g->u.g.fq_name = "";
 	g->u.g.global_idx = SIZE_MAX;
 	g->u.g.verdict = MS_VERDICT_UNKNOWN;
-	ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-GLOBAL-UNRESOLVED", MS_SEV_HIGH, NULL,
+	ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_GLOBAL_UNRESOLVED, NULL,
 	               NULL, "STACK_GLOBAL with operands that are not string constants: module %s, "
 	               "name %s (the imported name is computed while loading)", a, b);
 	pkl_wo(vm, "STACK_GLOBAL with computed operands");
@@ -158,7 +158,7 @@ void pkl_flush_globals(pkl_vm *vm)
 		char key[1024];
 		snprintf(key, sizeof key, "%s\n%s", g->u.g.fq_module, g->u.g.fq_name);
 		if (!pkl_sset_add(&vm->unknown_seen, key)) continue;
-		ms_job_finding(vm->job, vm->src, g->off, "MS-PKL-GLOBAL-UNKNOWN", MS_SEV_MEDIUM,
+		ms_job_finding(vm->job, vm->src, g->off, MS_RULE_PKL_GLOBAL_UNKNOWN,
 		               g->u.g.fq_module, g->u.g.fq_name,
 		               "%s %s.%s is outside the allowlist (a full-object pickle, not weights only)",
 		               g->u.g.use == MS_USE_INSTANTIATED ? "instantiates" : "references",
@@ -256,7 +256,7 @@ static void pkl_judge_arg(pkl_vm *vm, const char *via, pv *fn, const pv *fa, uns
 	pv_render(fa, argtext, sizeof argtext);
 	pv_render(fn, ft, sizeof ft);
 	if (fn->kind != PV_GLOBAL || fn->u.g.unresolved) {
-		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-DYNAMIC", MS_SEV_HIGH, NULL,
+		ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_CALL_DYNAMIC, NULL,
 		               NULL, "%s calls something that is not a named global: %s%s", via, ft,
 		               argtext);
 		return;
@@ -264,10 +264,10 @@ static void pkl_judge_arg(pkl_vm *vm, const char *via, pv *fn, const pv *fa, uns
 	const char *m = fn->u.g.fq_module, *n = fn->u.g.fq_name;
 	pkl_use(vm, fn, MS_USE_CALLED, argtext);
 	if (fn->u.g.verdict == MS_VERDICT_DENY)
-		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-DENY", MS_SEV_CRITICAL, m, n,
+		ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_CALL_DENY, m, n,
 		               "%s calls denylisted %s%s", via, ft, argtext);
 	else if (fn->u.g.verdict == MS_VERDICT_UNKNOWN)
-		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-UNKNOWN", MS_SEV_HIGH, m, n,
+		ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_CALL_UNKNOWN, m, n,
 		               "%s calls %s%s, which is outside the allowlist", via, ft, argtext);
 	else
 		pkl_inner_call(vm, fn, fa, depth + 1);
@@ -277,7 +277,7 @@ static void pkl_hook(pkl_vm *vm, const char *via, pv *hook, unsigned depth)
 {
 	char ht[256];
 	pv_render(hook, ht, sizeof ht);
-	ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-HOOK", MS_SEV_HIGH, NULL, NULL,
+	ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_HOOK, NULL, NULL,
 	               "%s installs %s as a backward hook: it runs when the tensor is trained", via, ht);
 	if (hook->kind == PV_GLOBAL && hook->u.g.verdict == MS_VERDICT_DENY)
 		pkl_judge_arg(vm, via, hook, NULL, depth);
@@ -337,7 +337,7 @@ static void pkl_type_only_call(pkl_vm *vm, const pv *callable, const pv *args, c
 	if (callable->kind != PV_GLOBAL || !(callable->u.g.roles & PKL_ROLE_TYPE_ONLY)) return;
 	for (size_t k = 0; k < sizeof pkl_type_only / sizeof pkl_type_only[0]; k++)
 		if (pv_is_global(callable, pkl_type_only[k].module, pkl_type_only[k].name))
-			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-TYPE-ONLY", MS_SEV_HIGH,
+			ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_CALL_TYPE_ONLY,
 			               pkl_type_only[k].module, pkl_type_only[k].name,
 			               "calls %s, a type checkpoints only reference (an ndarray over raw "
 			               "bytes can be an object array of forged pointers)",
@@ -370,11 +370,11 @@ ms_err pkl_call(pkl_vm *vm, pv *callable, pv *args, pv *kwargs, pv_how how)
 			pv_render(args, argtext, sizeof argtext);
 		pkl_use(vm, callable, use, argtext[0] ? argtext : NULL);
 		if (callable->u.g.verdict == MS_VERDICT_DENY)
-			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-DENY", MS_SEV_CRITICAL, m,
+			ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_CALL_DENY, m,
 			               n, "%s calls denylisted %s", pkl_how_name(how),
 			               pkl_text(o, text, sizeof text));
 		else if (callable->u.g.verdict == MS_VERDICT_UNKNOWN && use == MS_USE_CALLED)
-			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-UNKNOWN", MS_SEV_HIGH, m, n,
+			ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_CALL_UNKNOWN, m, n,
 			               "%s calls %s, which is outside the allowlist", pkl_how_name(how),
 			               pkl_text(o, text, sizeof text));
 		pkl_codecs(vm, callable, args);
@@ -386,12 +386,12 @@ ms_err pkl_call(pkl_vm *vm, pv *callable, pv *args, pv *kwargs, pv_how how)
 		         pkl_text(o, text, sizeof text), pkl_verdict_name(callable->u.g.verdict));
 	} else if (callable->kind == PV_OBJ && callable->u.obj.how == PV_HOW_EXT) {
 		pkl_text(o, text, sizeof text);
-		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-UNKNOWN", MS_SEV_HIGH, NULL, NULL,
+		ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_CALL_UNKNOWN, NULL, NULL,
 		               "%s calls %s (an extension-registry object)", pkl_how_name(how), text);
 		pkl_note(vm, "calls %s", text);
 	} else {
 		pkl_text(o, text, sizeof text);
-		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-DYNAMIC", MS_SEV_HIGH, NULL, NULL,
+		ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_CALL_DYNAMIC, NULL, NULL,
 		               "%s calls something that is not a named global: %s", pkl_how_name(how),
 		               text);
 		pkl_note(vm, "calls %s (dynamic)", text);
@@ -412,7 +412,7 @@ ms_err pkl_method_on(pkl_vm *vm, pv *target, const char *method)
 	if (target->kind == PV_GLOBAL) {
 		char t[256];
 		pv_render(target, t, sizeof t);
-		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-CALL-DYNAMIC", MS_SEV_HIGH,
+		ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_CALL_DYNAMIC,
 		               target->u.g.fq_module, target->u.g.fq_name,
 		               "calls %s.%s on a class or function object", t, method);
 		pkl_note(vm, "calls %s.%s", t, method);
@@ -429,9 +429,8 @@ ms_err pkl_method_on(pkl_vm *vm, pv *target, const char *method)
 			             c->u.g.fq_name) >= 0 &&
 			    pkl_sset_add(&vm->method_seen, key))
 				ms_job_finding(vm->job, vm->src, vm->op_off,
-				               c->u.g.verdict == MS_VERDICT_DENY ? "MS-PKL-CALL-DENY"
-				                                                 : "MS-PKL-CALL-UNKNOWN",
-				               c->u.g.verdict == MS_VERDICT_DENY ? MS_SEV_CRITICAL : MS_SEV_HIGH,
+				               c->u.g.verdict == MS_VERDICT_DENY ? MS_RULE_PKL_CALL_DENY
+				                                                 : MS_RULE_PKL_CALL_UNKNOWN,
 				               c->u.g.fq_module, c->u.g.fq_name,
 				               "calls %s.%s.%s on an instance (the class is outside the allowlist)",
 				               c->u.g.fq_module, c->u.g.fq_name, method);

@@ -91,7 +91,7 @@ ms_err pkl_run(ms_job *job, const ms_src *src, ms_arena *arena, pkl_stream *out)
 			if (nroots == 0) {
 				rc = pkl_report(&vm);
 			} else {
-				ms_job_finding(job, src, start, "MS-PKL-TRAILING", MS_SEV_MEDIUM, NULL, NULL,
+				ms_job_finding(job, src, start, MS_RULE_PKL_TRAILING, NULL, NULL,
 				               "%zu bytes after the last STOP are not a complete pickle (%s at "
 				               "offset %llu)", vm.len - start, vm.err.message,
 				               (unsigned long long)vm.err.offset);
@@ -116,13 +116,13 @@ ms_err pkl_run(ms_job *job, const ms_src *src, ms_arena *arena, pkl_stream *out)
 		roots[nroots++] = root;
 		vm.persids_done = true;
 		if (nroots == 2)
-			ms_job_finding(job, src, start, "MS-PKL-MULTIPLE", MS_SEV_MEDIUM, NULL, NULL,
+			ms_job_finding(job, src, start, MS_RULE_PKL_MULTIPLE, NULL, NULL,
 			               "several pickles back to back in one stream (a loader calling "
 			               "pickle.load repeatedly runs each)");
 		if (vm.in_frame && vm.pos < vm.frame_end) {
 			/* pickle.load(file) has read the whole frame: the next load starts at its end,
 			 * while a loader given the rest of the bytes runs what follows the STOP. */
-			ms_job_finding(job, src, vm.pos, "MS-PKL-FRAME-STRADDLE", MS_SEV_MEDIUM, NULL, NULL,
+			ms_job_finding(job, src, vm.pos, MS_RULE_PKL_FRAME_STRADDLE, NULL, NULL,
 			               "%zu bytes after STOP inside a FRAME: skipped by pickle.load(file), "
 			               "run by a loader reading the rest of the bytes (both are analysed)",
 			               vm.frame_end - vm.pos);

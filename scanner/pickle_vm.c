@@ -264,7 +264,7 @@ static void pkl_straddle(pkl_vm *vm, const char *what)
 	vm->straddled = true;
 	if (vm->quiet || vm->straddles >= MS_MAX_PKL_STRADDLE_FINDINGS) return;
 	vm->straddles++;
-	ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-FRAME-STRADDLE", MS_SEV_MEDIUM, NULL,
+	ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_FRAME_STRADDLE, NULL,
 	               NULL, "%s of %s crosses the end of its FRAME: pickle.load(file) skips the %zu "
 	               "bytes left in the frame, pickle.loads(bytes) reads through (both are analysed)",
 	               what, pkl_ops[vm->d[vm->op_off]].name, vm->frame_end - vm->pos);
@@ -505,7 +505,7 @@ static ms_err pkl_op_build(pkl_vm *vm)
 	} else if (inst->kind == PV_GLOBAL) {
 		char t[256];
 		pv_render(inst, t, sizeof t);
-		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-BUILD-GLOBAL", MS_SEV_HIGH,
+		ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_BUILD_GLOBAL,
 		               inst->u.g.fq_module, inst->u.g.fq_name,
 		               "BUILD sets attributes on the class or function %s itself", t);
 		pkl_note(vm, "sets attributes of %s", t);
@@ -516,7 +516,7 @@ static ms_err pkl_op_build(pkl_vm *vm)
 		 * later GLOBAL. No checkpoint writer sets state on a persistent-id object. */
 		char t[256];
 		pv_render(inst, t, sizeof t);
-		ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-BUILD-PERSID", MS_SEV_HIGH, NULL,
+		ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_BUILD_PERSID, NULL,
 		               NULL, "BUILD sets attributes on the persistent-id object %s", t);
 		pkl_note(vm, "sets attributes of %s", t);
 		pkl_wo(vm, "BUILD on a storage");
@@ -611,7 +611,7 @@ static ms_err pkl_op_persid(pkl_vm *vm, pv *pid)
 static ms_err pkl_op_ext(pkl_vm *vm, int64_t code)
 {
 	if (code <= 0) return pkl_fail(vm, MS_ERR_MALFORMED, "EXT specifies code <= 0");
-	ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-EXT", MS_SEV_HIGH, NULL, NULL,
+	ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_EXT, NULL, NULL,
 	               "EXT opcode loads extension code %lld from the copyreg registry (empty in stock "
 	               "Python; no checkpoint needs one)", (long long)code);
 	pv *v = pkl_new(vm, PV_OBJ);
@@ -991,7 +991,7 @@ PKL_HOT ms_err pkl_step(pkl_vm *vm, bool *stop, pv **root)
 		 * renames stop or start): worth a note; a leading PROTO is ordinary */
 		if (vm->op_off > vm->pick_start && !vm->quiet) {
 			pkl_note(vm, "protocol changes from %d", vm->proto);
-			ms_job_finding(vm->job, vm->src, vm->op_off, "MS-PKL-PROTO", MS_SEV_INFO, NULL, NULL,
+			ms_job_finding(vm->job, vm->src, vm->op_off, MS_RULE_PKL_PROTO, NULL, NULL,
 			               "PROTO %llu in the middle of the stream (protocol was %d): Python 2 "
 			               "renames of later globals change", (unsigned long long)a.u, vm->proto);
 		}

@@ -11,6 +11,7 @@
 
 #include "limits.h"
 #include "report_private.h"
+#include "rule_ids_private.h"
 
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
 #define SARIF_INFO_URI "https://github.com/mscan/mscan"
@@ -50,18 +51,27 @@ static void sarif_uri(char *dst, size_t dstlen, const char *path)
 	}
 }
 
+/* Rule metadata: for a built-in rule, its row of scanner/rule_list.h; for a YARA rule, its id
+ * and the first finding's message. The level is the finding's (a --policy override applies). */
 static cJSON *sarif_rule(const ms_finding *f)
 {
+	const ms_rule_row *row = ms_rule_row_find(f->rule_id);
+	const char *doc = !row ? "rules-yara.md"
+	                  : !strncmp(f->rule_id, "MS-PKL-", 7) ? "rules-pickle.md" : "rules-formats.md";
+	char uri[128];
+	snprintf(uri, sizeof uri, "%s/blob/main/docs/%s", SARIF_INFO_URI, doc);
 	cJSON *r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "id", f->rule_id);
 	cJSON_AddStringToObject(r, "name", f->rule_id);
 	cJSON *sd = cJSON_AddObjectToObject(r, "shortDescription");
-	cJSON_AddStringToObject(sd, "text", f->rule_id);
+	cJSON_AddStringToObject(sd, "text", row ? row->text : f->rule_id);
 	cJSON *fd = cJSON_AddObjectToObject(r, "fullDescription");
-	cJSON_AddStringToObject(fd, "text", f->message);
+	cJSON_AddStringToObject(fd, "text", row ? row->text : f->message);
+	cJSON *help = cJSON_AddObjectToObject(r, "help");
+	cJSON_AddStringToObject(help, "text", row ? row->text : f->message);
 	cJSON *dc = cJSON_AddObjectToObject(r, "defaultConfiguration");
 	cJSON_AddStringToObject(dc, "level", sarif_level(f->severity));
-	cJSON_AddStringToObject(r, "helpUri", SARIF_INFO_URI "/blob/main/docs/rules.md");
+	cJSON_AddStringToObject(r, "helpUri", uri);
 	cJSON *props = cJSON_AddObjectToObject(r, "properties");
 	cJSON_AddStringToObject(props, "security-severity", sarif_security_severity(f->severity));
 	cJSON *tags = cJSON_AddArrayToObject(props, "tags");

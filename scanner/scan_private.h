@@ -15,6 +15,7 @@
 #include "mscan/mscan.h"
 
 #include "scanner/err_private.h"
+#include "scanner/rule_ids_private.h"
 #define MS_NO_FILE_OFFSET UINT64_MAX
 
 struct ms_policy;  /* policy_private.h */
@@ -63,12 +64,17 @@ struct ms_job {
 	size_t mapped_len;         /* NULL when the file was read into memory */
 };
 
-/* Records a finding. member/offset come from src (src may be NULL for file-level findings);
- * module/name may be NULL. The message is printf-formatted and made printable.
- * Returns MS_OK or MS_ERR_NOMEM. */
-ms_err ms_job_finding(ms_job *job, const ms_src *src, uint64_t off, const char *rule_id,
-                      ms_severity sev, const char *module, const char *name,
-                      const char *fmt, ...) MS_PRINTF(8, 9);
+/* Records a finding of a built-in rule (scanner/rule_list.h gives its id and default
+ * severity; a --policy override applies). member/offset come from src (src may be NULL for
+ * file-level findings); module/name may be NULL. The message is printf-formatted and made
+ * printable. Returns MS_OK or MS_ERR_NOMEM. */
+ms_err ms_job_finding(ms_job *job, const ms_src *src, uint64_t off, ms_rule rule,
+                      const char *module, const char *name, const char *fmt, ...) MS_PRINTF(7, 8);
+/* The same for a rule that is not built in (a YARA rule: id "MS-YARA-<rule>", severity from
+ * its meta). rule_id must outlive the result. */
+ms_err ms_job_finding_named(ms_job *job, const ms_src *src, uint64_t off, const char *rule_id,
+                            ms_severity sev, const char *module, const char *name,
+                            const char *fmt, ...) MS_PRINTF(8, 9);
 /* Findings recorded so far in this job (all sources). */
 size_t ms_job_finding_count(const ms_job *job);
 /* Records an error that stopped analysis of (part of) the input. The first error is kept; the

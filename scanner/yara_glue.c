@@ -659,7 +659,7 @@ static ms_err yg_report(yg_scan *s, YR_SCAN_CONTEXT *ctx, const YR_RULE *rule)
 	char *id = ms_arena_alloc(s->job->arena, idlen + 1);
 	if (!id) return MS_ERR_NOMEM;
 	snprintf(id, idlen + 1, "%s%s", YG_ID_PREFIX, rule->identifier);
-	return ms_job_finding(s->job, s->src, off, id, sev, NULL, NULL, "%s (YARA %s rule on %s%s%s%s)",
+	return ms_job_finding_named(s->job, s->src, off, id, sev, NULL, NULL, "%s (YARA %s rule on %s%s%s%s)",
 	                      desc ? desc : rule->identifier,
 	                      strcmp(rule->ns->name, YG_NS_USER) == 0 ? "user" : "built-in", s->kind,
 	                      evidence[0] ? ": \"" : "", evidence, evidence[0] ? "\"" : "");

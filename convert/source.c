@@ -83,26 +83,26 @@ static void src_pkl_done(src_pkl *k)
 }
 
 static ms_err src_run_one(src_pkl *k, const uint8_t *p, size_t len, uint64_t file_off,
-                          const char *what, pv **root, size_t *used, char *msg, size_t msglen)
+                          const char *what, pv **root, size_t *used, ms_error *err)
 {
 	ms_src src = {.data = p, .len = len, .member = what, .file_off = file_off, .depth = 0};
 	ms_err rc = pkl_run_one(&k->job, &src, k->values, root, used, NULL, NULL, NULL);
 	if (rc != MS_OK || !*root)
-		return cv_fail(msg, msglen, rc != MS_OK ? rc : MS_ERR_MALFORMED, "%s: %s", what,
+		return cv_fail(err, rc != MS_OK ? rc : MS_ERR_MALFORMED, "%s: %s", what,
 		               k->res.error_msg ? k->res.error_msg : "pickle could not be read");
 	return MS_OK;
 }
 
 ms_err cv_plan_from_pickle(const uint8_t *p, size_t len, const char *key, cv_plan *plan,
-                           char *msg, size_t msglen)
+                           ms_error *err)
 {
 	src_pkl k;
 	pv *root = NULL;
 	size_t used = 0;
 	ms_err rc = src_pkl_init(&k);
-	if (rc == MS_OK) rc = src_run_one(&k, p, len, 0, "pickle", &root, &used, msg, msglen);
-	if (rc == MS_OK) rc = cv_plan_build(root, key, plan, msg, msglen);
-	if (rc == MS_OK) rc = cv_plan_check(plan, msg, msglen);
+	if (rc == MS_OK) rc = src_run_one(&k, p, len, 0, "pickle", &root, &used, err);
+	if (rc == MS_OK) rc = cv_plan_build(root, key, plan, err);
+	if (rc == MS_OK) rc = cv_plan_check(plan, err);
 	src_pkl_done(&k);
 	return rc;
 }
@@ -129,7 +129,7 @@ static void src_zip_free(src_zip *z)
 }
 
 /* Reads the central directory (classic or ZIP64) into z. */
-static ms_err src_read_cd(int fd, uint64_t fsize, src_zip *z, char *msg, size_t msglen)
+static ms_err src_read_cd(int fd, uint64_t fsize, src_zip *z, ms_error *err)
 {
 	memset(z, 0, sizeof *z);
 	size_t tail = fsize < 65557 ? (size_t)fsize : 65557;
@@ -138,7 +138,7 @@ static ms_err src_read_cd(int fd, uint64_t fsize, src_zip *z, char *msg, size_t 
 	ms_err rc = MS_OK;
 	uint8_t *cd = NULL;
 	if (!ms_pread_full(fd, t, tail, fsize - tail)) {
-		rc = cv_fail(msg, msglen, MS_ERR_IO, "cannot read the zip directory");
+		rc = cv_fail(err, MS_ERR_IO, "cannot read the zip directory");
 		goto out;
 	}
 	size_t eo = SIZE_MAX;
@@ -148,7 +148,7 @@ static ms_err src_read_cd(int fd, uint64_t fsize, src_zip *z, char *msg, size_t 
 			break;
 		}
 	if (eo == SIZE_MAX) {
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: no end of central directory");
+		rc = cv_fail(err, MS_ERR_MALFORMED, "zip: no end of central directory");
 		goto out;
 	}
 	uint64_t count = ms_le16(t + eo + 10), cdsize = ms_le32(t + eo + 12), cdoff = ms_le32(t + eo + 16);
@@ -158,7 +158,7 @@ static ms_err src_read_cd(int fd, uint64_t fsize, src_zip *z, char *msg, size_t 
 		uint8_t r[56];
 		if (z64 > fsize || fsize - z64 < 56 || !ms_pread_full(fd, r, 56, z64) ||
 		    ms_le32(r) != 0x06064b50) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: bad ZIP64 end record");
+			rc = cv_fail(err, MS_ERR_MALFORMED, "zip: bad ZIP64 end record");
 			goto out;
 		}
 		count = ms_le64(r + 32);
@@ -167,7 +167,7 @@ static ms_err src_read_cd(int fd, uint64_t fsize, src_zip *z, char *msg, size_t 
 	}
 	if (count > MS_MAX_ZIP_ENTRIES || cdoff > fsize || cdsize > fsize - cdoff ||
 	    cdsize > (uint64_t)MS_MAX_ZIP_ENTRIES * (46 + MS_MAX_NAME_BYTES)) {
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: central directory out of bounds");
+		rc = cv_fail(err, MS_ERR_MALFORMED, "zip: central directory out of bounds");
 		goto out;
 	}
 	cd = malloc(cdsize ? (size_t)cdsize : 1);
@@ -177,20 +177,20 @@ static ms_err src_read_cd(int fd, uint64_t fsize, src_zip *z, char *msg, size_t 
 		goto out;
 	}
 	if (cdsize && !ms_pread_full(fd, cd, (size_t)cdsize, cdoff)) {
-		rc = cv_fail(msg, msglen, MS_ERR_IO, "zip: cannot read the central directory");
+		rc = cv_fail(err, MS_ERR_IO, "zip: cannot read the central directory");
 		goto out;
 	}
 	ms_cur c = ms_cur_make(cd, (size_t)cdsize);
 	for (uint64_t i = 0; i < count; i++) {
 		const uint8_t *h, *name, *extra;
 		if (!ms_take(&c, 46, &h) || ms_le32(h) != 0x02014b50) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: bad central directory entry %llu",
+			rc = cv_fail(err, MS_ERR_MALFORMED, "zip: bad central directory entry %llu",
 			             (unsigned long long)i);
 			goto out;
 		}
 		size_t fnl = ms_le16(h + 28), exl = ms_le16(h + 30), cml = ms_le16(h + 32);
 		if (!ms_take(&c, fnl, &name) || !ms_take(&c, exl, &extra) || !ms_skip(&c, cml)) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: truncated central directory");
+			rc = cv_fail(err, MS_ERR_MALFORMED, "zip: truncated central directory");
 			goto out;
 		}
 		src_cd *e = &z->e[z->n];
@@ -231,14 +231,14 @@ static const src_cd *src_zip_find(const src_zip *z, const char *name)
 }
 
 static ms_err src_zip_member(const ms_zipapi *lz, zip_t *za, const char *name, size_t max,
-                             uint8_t **out, size_t *len, char *msg, size_t msglen)
+                             uint8_t **out, size_t *len, ms_error *err)
 {
 	*out = NULL;
 	zip_stat_t st;
 	if (lz->zip_stat(za, name, ZIP_FL_ENC_RAW, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
-		return cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: cannot stat %s", name);
+		return cv_fail(err, MS_ERR_MALFORMED, "zip: cannot stat %s", name);
 	if (st.size > max)
-		return cv_fail(msg, msglen, MS_ERR_LIMIT, "zip: %s is %llu bytes (limit %zu)", name,
+		return cv_fail(err, MS_ERR_LIMIT, "zip: %s is %llu bytes (limit %zu)", name,
 		               (unsigned long long)st.size, max);
 	uint8_t *b = malloc(st.size ? (size_t)st.size : 1);
 	if (!b) return MS_ERR_NOMEM;
@@ -246,7 +246,7 @@ static ms_err src_zip_member(const ms_zipapi *lz, zip_t *za, const char *name, s
 	if (!f || lz->zip_fread(f, b, st.size) != (zip_int64_t)st.size) {
 		if (f) lz->zip_fclose(f);
 		free(b);
-		return cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: cannot read %s: %s", name,
+		return cv_fail(err, MS_ERR_MALFORMED, "zip: cannot read %s: %s", name,
 		               lz->zip_strerror(za));
 	}
 	lz->zip_fclose(f);
@@ -255,7 +255,7 @@ static ms_err src_zip_member(const ms_zipapi *lz, zip_t *za, const char *name, s
 	return MS_OK;
 }
 
-static ms_err src_open_zip(cv_source *s, const cv_src_opts *o, char *msg, size_t msglen)
+static ms_err src_open_zip(cv_source *s, const cv_src_opts *o, ms_error *err)
 {
 	int zerr = 0;
 	src_zip z = {0};
@@ -269,20 +269,20 @@ static ms_err src_open_zip(cv_source *s, const cv_src_opts *o, char *msg, size_t
 	if (rc != MS_OK) goto out;
 	lz = ms_zipapi_get(why, sizeof why);
 	if (!lz) {
-		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "zip: %s", why);
+		rc = cv_fail(err, MS_ERR_UNSUPPORTED, "zip: %s", why);
 		goto out;
 	}
 	za = lz->zip_open(s->path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
 	if (!za) {
 		zip_error_t ze;
 		lz->zip_error_init_with_code(&ze, zerr);
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: %s", lz->zip_error_strerror(&ze));
+		rc = cv_fail(err, MS_ERR_MALFORMED, "zip: %s", lz->zip_error_strerror(&ze));
 		lz->zip_error_fini(&ze);
 		goto out;
 	}
-	if ((rc = src_read_cd(s->fd, s->size, &z, msg, msglen)) != MS_OK) goto out;
+	if ((rc = src_read_cd(s->fd, s->size, &z, err)) != MS_OK) goto out;
 	if (!z.n || !strchr(z.e[0].name, '/')) {
-		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "zip: not a PyTorch checkpoint (no "
+		rc = cv_fail(err, MS_ERR_UNSUPPORTED, "zip: not a PyTorch checkpoint (no "
 		             "top-level folder)");
 		goto out;
 	}
@@ -292,12 +292,12 @@ static ms_err src_open_zip(cv_source *s, const cv_src_opts *o, char *msg, size_t
 		const char *nm = z.e[i].name;
 		if (strncmp(nm, z.e[0].name, pl + 1) != 0 || strstr(nm, "..") || nm[0] == '/')
 			{
-			rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED,
+			rc = cv_fail(err, MS_ERR_UNSUPPORTED,
 			             "zip: member outside the checkpoint folder");
 			goto out;
 		}
 		if (strcmp(nm + pl + 1, "constants.pkl") == 0) {
-			rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED,
+			rc = cv_fail(err, MS_ERR_UNSUPPORTED,
 			             "cannot convert: a TorchScript archive (constants.pkl), not a "
 			             "checkpoint");
 			goto out;
@@ -305,17 +305,17 @@ static ms_err src_open_zip(cv_source *s, const cv_src_opts *o, char *msg, size_t
 	}
 	snprintf(name, sizeof name, "%.*s/data.pkl", (int)pl, z.e[0].name);
 	if (!src_zip_find(&z, name)) {
-		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "zip: no data.pkl; not a PyTorch checkpoint");
+		rc = cv_fail(err, MS_ERR_UNSUPPORTED, "zip: no data.pkl; not a PyTorch checkpoint");
 		goto out;
 	}
-	if ((rc = src_zip_member(lz, za, name, SRC_MAX_PKL, &pkl, &pkllen, msg, msglen)) != MS_OK) goto out;
+	if ((rc = src_zip_member(lz, za, name, SRC_MAX_PKL, &pkl, &pkllen, err)) != MS_OK) goto out;
 	snprintf(name, sizeof name, "%.*s/byteorder", (int)pl, z.e[0].name);
 	if (src_zip_find(&z, name)) {
-		if ((rc = src_zip_member(lz, za, name, 16, &bo, &bolen, msg, msglen)) != MS_OK) goto out;
+		if ((rc = src_zip_member(lz, za, name, 16, &bo, &bolen, err)) != MS_OK) goto out;
 		if (bolen == 6 && memcmp(bo, "little", 6) == 0) s->big_endian = false;
 		else if (bolen == 3 && memcmp(bo, "big", 3) == 0) s->big_endian = true;
 		else {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "byteorder record is neither 'little' nor "
+			rc = cv_fail(err, MS_ERR_MALFORMED, "byteorder record is neither 'little' nor "
 			             "'big'");
 			goto out;
 		}
@@ -323,28 +323,27 @@ static ms_err src_open_zip(cv_source *s, const cv_src_opts *o, char *msg, size_t
 	if (o && o->byteorder) s->big_endian = o->byteorder == 2;
 	pv *root = NULL;
 	size_t used = 0;
-	if ((rc = src_run_one(&k, pkl, pkllen, MS_NO_FILE_OFFSET, "data.pkl", &root, &used, msg,
-	                      msglen)) != MS_OK)
+	if ((rc = src_run_one(&k, pkl, pkllen, MS_NO_FILE_OFFSET, "data.pkl", &root, &used, err)) != MS_OK)
 		goto out;
-	if ((rc = cv_plan_build(root, o ? o->key : NULL, &s->plan, msg, msglen)) != MS_OK) goto out;
-	if ((rc = cv_plan_check(&s->plan, msg, msglen)) != MS_OK) goto out;
+	if ((rc = cv_plan_build(root, o ? o->key : NULL, &s->plan, err)) != MS_OK) goto out;
+	if ((rc = cv_plan_check(&s->plan, err)) != MS_OK) goto out;
 	for (size_t i = 0; i < s->plan.nst; i++) {
 		cv_storage *st = &s->plan.st[i];
 		if (st->root != i) continue;
 		snprintf(name, sizeof name, "%.*s/data/%s", (int)pl, z.e[0].name, st->key);
 		const src_cd *e = src_zip_find(&z, name);
 		if (!e) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "storage record data/%s is missing",
+			rc = cv_fail(err, MS_ERR_MALFORMED, "storage record data/%s is missing",
 			             st->key);
 			goto out;
 		}
 		if (e->method != 0 || e->csize != e->usize) {
-			rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED,
+			rc = cv_fail(err, MS_ERR_UNSUPPORTED,
 			             "cannot convert: storage record data/%s is compressed", st->key);
 			goto out;
 		}
 		if (e->usize != st->nbytes) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED,
+			rc = cv_fail(err, MS_ERR_MALFORMED,
 			             "storage record data/%s is %llu bytes, the pickle says %llu", st->key,
 			             (unsigned long long)e->usize, (unsigned long long)st->nbytes);
 			goto out;
@@ -352,12 +351,12 @@ static ms_err src_open_zip(cv_source *s, const cv_src_opts *o, char *msg, size_t
 		uint8_t lfh[30];
 		if (e->lho > s->size || s->size - e->lho < 30 || !ms_pread_full(s->fd, lfh, 30, e->lho) ||
 		    ms_le32(lfh) != 0x04034b50) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "data/%s: bad local header", st->key);
+			rc = cv_fail(err, MS_ERR_MALFORMED, "data/%s: bad local header", st->key);
 			goto out;
 		}
 		uint64_t off = e->lho + 30 + ms_le16(lfh + 26) + ms_le16(lfh + 28);
 		if (off > s->size || s->size - off < st->nbytes) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "data/%s lies outside the file", st->key);
+			rc = cv_fail(err, MS_ERR_MALFORMED, "data/%s lies outside the file", st->key);
 			goto out;
 		}
 		st->file_off = off;
@@ -375,8 +374,7 @@ out:
 
 /* ---- legacy ----------------------------------------------------------------------------- */
 
-static ms_err src_open_legacy(cv_source *s, const cv_src_opts *o, const uint8_t *map, char *msg,
-                              size_t msglen)
+static ms_err src_open_legacy(cv_source *s, const cv_src_opts *o, const uint8_t *map, ms_error *err)
 {
 	src_pkl k;
 	ms_err rc = src_pkl_init(&k);
@@ -385,34 +383,33 @@ static ms_err src_open_legacy(cv_source *s, const cv_src_opts *o, const uint8_t 
 	pv *v = NULL;
 	static const char *const what[] = {"magic number", "protocol version", "sys_info", "main pickle"};
 	for (int i = 0; i < 4; i++) {
-		if ((rc = src_run_one(&k, map + off, len - off, off, what[i], &v, &used, msg, msglen)) != MS_OK)
+		if ((rc = src_run_one(&k, map + off, len - off, off, what[i], &v, &used, err)) != MS_OK)
 			goto out;
 		if (i == 0 && (v->kind != PV_BIGINT || v->u.s.len != sizeof src_legacy_magic ||
 		               memcmp(v->u.s.p, src_legacy_magic, sizeof src_legacy_magic) != 0)) {
-			rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "not a PyTorch checkpoint");
+			rc = cv_fail(err, MS_ERR_UNSUPPORTED, "not a PyTorch checkpoint");
 			goto out;
 		}
 		if (i == 1 && (v->kind != PV_INT || v->u.i != 1001)) {
-			rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "legacy checkpoint protocol %lld is "
+			rc = cv_fail(err, MS_ERR_UNSUPPORTED, "legacy checkpoint protocol %lld is "
 			             "not 1001", v->kind == PV_INT ? (long long)v->u.i : -1LL);
 			goto out;
 		}
 		off += used;
 	}
-	if ((rc = cv_plan_build(v, o ? o->key : NULL, &s->plan, msg, msglen)) != MS_OK) goto out;
-	if ((rc = cv_plan_check(&s->plan, msg, msglen)) != MS_OK) goto out;
-	if ((rc = src_run_one(&k, map + off, len - off, off, "storage key list", &v, &used, msg,
-	                      msglen)) != MS_OK)
+	if ((rc = cv_plan_build(v, o ? o->key : NULL, &s->plan, err)) != MS_OK) goto out;
+	if ((rc = cv_plan_check(&s->plan, err)) != MS_OK) goto out;
+	if ((rc = src_run_one(&k, map + off, len - off, off, "storage key list", &v, &used, err)) != MS_OK)
 		goto out;
 	off += used;
 	if (v->kind != PV_LIST) {
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "storage key list is not a list");
+		rc = cv_fail(err, MS_ERR_MALFORMED, "storage key list is not a list");
 		goto out;
 	}
 	for (size_t i = 0; i < v->u.seq.n; i++) {
 		const pv *kv = v->u.seq.v[i];
 		if (!kv || (kv->kind != PV_STR && kv->kind != PV_BYTES)) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "storage key %zu is not a string", i);
+			rc = cv_fail(err, MS_ERR_MALFORMED, "storage key %zu is not a string", i);
 			goto out;
 		}
 		cv_storage *st = NULL;
@@ -421,24 +418,24 @@ static ms_err src_open_legacy(cv_source *s, const cv_src_opts *o, const uint8_t 
 			    memcmp(s->plan.st[j].key, kv->u.s.p, kv->u.s.len) == 0)
 				st = &s->plan.st[j];
 		if (!st) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "storage record %zu is not referenced by "
+			rc = cv_fail(err, MS_ERR_MALFORMED, "storage record %zu is not referenced by "
 			             "any tensor", i);
 			goto out;
 		}
 		if (len - off < 8) {
-			rc = cv_fail(msg, msglen, MS_ERR_TRUNCATED, "storage %s: truncated", st->key);
+			rc = cv_fail(err, MS_ERR_TRUNCATED, "storage %s: truncated", st->key);
 			goto out;
 		}
 		uint64_t numel = ms_le64(map + off), nb;
 		if (ms_mul_ovf(numel, cv_dtype_size(st->dtype), &nb) || nb != st->nbytes) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED,
+			rc = cv_fail(err, MS_ERR_MALFORMED,
 			             "storage %s: record holds %llu elements, the pickle says %llu bytes",
 			             st->key, (unsigned long long)numel, (unsigned long long)st->nbytes);
 			goto out;
 		}
 		off += 8;
 		if (len - off < nb) {
-			rc = cv_fail(msg, msglen, MS_ERR_TRUNCATED, "storage %s: truncated", st->key);
+			rc = cv_fail(err, MS_ERR_TRUNCATED, "storage %s: truncated", st->key);
 			goto out;
 		}
 		st->file_off = off;
@@ -455,8 +452,7 @@ out:
 	return rc;
 }
 
-ms_err cv_source_open(const char *path, const cv_src_opts *o, cv_source **out, char *msg,
-                      size_t msglen)
+ms_err cv_source_open(const char *path, const cv_src_opts *o, cv_source **out, ms_error *err)
 {
 	*out = NULL;
 	cv_source *s = calloc(1, sizeof *s);
@@ -471,34 +467,34 @@ ms_err cv_source_open(const char *path, const cv_src_opts *o, cv_source **out, c
 	s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 	if (s->fd < 0 || fstat(s->fd, &st) != 0) {
-		rc = cv_fail(msg, msglen, MS_ERR_IO, "%s", strerror(errno));
+		rc = cv_fail(err, MS_ERR_IO, "%s", strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		rc = cv_fail(msg, msglen, MS_ERR_IO, "not a regular file");
+		rc = cv_fail(err, MS_ERR_IO, "not a regular file");
 		goto out;
 	}
 	s->size = (uint64_t)st.st_size;
 	uint8_t head[16] = {0};
 	if (s->size < 16 || !ms_pread_full(s->fd, head, sizeof head, 0)) {
-		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "too short to be a PyTorch checkpoint");
+		rc = cv_fail(err, MS_ERR_UNSUPPORTED, "too short to be a PyTorch checkpoint");
 		goto out;
 	}
 	if (memcmp(head, "PK\x03\x04", 4) == 0) {
-		rc = src_open_zip(s, o, msg, msglen);
+		rc = src_open_zip(s, o, err);
 	} else if (head[0] == 0x80 && head[2] == 0x8a && head[3] == 0x0a &&
 	           memcmp(head + 4, src_legacy_magic, sizeof src_legacy_magic) == 0) {
 		map = mmap(NULL, (size_t)s->size, PROT_READ, MAP_PRIVATE, s->fd, 0);
 		if (map == MAP_FAILED) {
-			rc = cv_fail(msg, msglen, MS_ERR_IO, "mmap: %s", strerror(errno));
+			rc = cv_fail(err, MS_ERR_IO, "mmap: %s", strerror(errno));
 			goto out;
 		}
-		rc = src_open_legacy(s, o, map, msg, msglen);
+		rc = src_open_legacy(s, o, map, err);
 	} else if (memcmp(head, "PYTORCH1", 8) == 0) {
-		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED,
+		rc = cv_fail(err, MS_ERR_UNSUPPORTED,
 		             "the preview-release PYTORCH1 container is not supported (torch refuses it)");
 	} else {
-		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED,
+		rc = cv_fail(err, MS_ERR_UNSUPPORTED,
 		             "not a PyTorch checkpoint (zip or legacy magic number); legacy tar "
 		             "checkpoints are not supported");
 	}
@@ -526,7 +522,7 @@ static void src_swap(uint8_t *b, size_t n, size_t es)
 }
 
 ms_err cv_gather(const cv_source *s, const cv_tensor *t, uint8_t *buf, size_t buflen,
-                 cv_sink_fn fn, void *ud, char *msg, size_t msglen)
+                 cv_sink_fn fn, void *ud, ms_error *err)
 {
 	size_t es = cv_dtype_size(t->dtype);
 	uint64_t base = cv_source_base(s, t) + t->offset * es, total = cv_tensor_bytes(t);
@@ -537,7 +533,7 @@ ms_err cv_gather(const cv_source *s, const cv_tensor *t, uint8_t *buf, size_t bu
 		for (uint64_t done = 0; done < total;) {
 			size_t n = total - done < buflen ? (size_t)(total - done) : buflen;
 			if (!ms_pread_full(s->fd, buf, n, base + done))
-				return cv_fail(msg, msglen, MS_ERR_IO, "%s: read: %s", t->name,
+				return cv_fail(err, MS_ERR_IO, "%s: read: %s", t->name,
 				               errno ? strerror(errno) : "file shrank");
 			if (s->big_endian) src_swap(buf, n, es);
 			if ((rc = fn(ud, buf, n)) != MS_OK) return rc;
@@ -552,7 +548,7 @@ ms_err cv_gather(const cv_source *s, const cv_tensor *t, uint8_t *buf, size_t bu
 	long pg = sysconf(_SC_PAGESIZE);
 	uint64_t mstart = base - base % (uint64_t)pg, mlen = ext + (base - mstart);
 	uint8_t *m = mmap(NULL, (size_t)mlen, PROT_READ, MAP_PRIVATE, s->fd, (off_t)mstart);
-	if (m == MAP_FAILED) return cv_fail(msg, msglen, MS_ERR_IO, "%s: mmap: %s", t->name, strerror(errno));
+	if (m == MAP_FAILED) return cv_fail(err, MS_ERR_IO, "%s: mmap: %s", t->name, strerror(errno));
 	const uint8_t *src = m + (base - mstart);
 	unsigned k = t->ndim;
 	uint64_t run = 1;

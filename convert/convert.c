@@ -194,17 +194,6 @@ typedef struct cv_shard {
 	char name[64];
 } cv_shard;
 
-static bool cv_grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-	if (n < *cap) return true;
-	size_t nc = *cap ? *cap * 2 : 16;
-	void *q = realloc(*v, nc * elem);
-	if (!q) return false;
-	*v = q;
-	*cap = nc;
-	return true;
-}
-
 static ms_err cv_meta_add(cv_shard *sh, const char *k, const char *v)
 {
 	if (!cv_grow((void **)&sh->meta, &sh->capmeta, sh->nmeta, sizeof *sh->meta)) return MS_ERR_NOMEM;

@@ -8,6 +8,8 @@
 #endif
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +34,14 @@ ms_err cv_done(ms_error *err, ms_err rc);
 /* Reads the whole (small) file at path into a malloc'd NUL-terminated buffer, at most max
  * bytes. Returns MS_OK, MS_ERR_IO, MS_ERR_LIMIT, MS_ERR_NOMEM. */
 ms_err cv_read_small(const char *path, size_t max, char **out, size_t *len, ms_error *err);
+
+/* Grows the array *v of *cap elements of elem bytes (doubling, 16 first) so that element n
+ * fits; false when out of memory (*v unchanged). */
+bool cv_grow(void **v, size_t *cap, size_t n, size_t elem);
+
+/* Opens path read-only and checks it is a regular file (st gets its stat). Returns MS_OK or
+ * MS_ERR_IO recorded in err ("PATH: why"). */
+ms_err cv_open_regular(const char *path, int *fd, struct stat *st, ms_error *err);
 
 /* A pwrite loop that handles short transfers and EINTR; false with errno set on error (the
  * read side is ms_pread_full, scanner/scan_private.h). */

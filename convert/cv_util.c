@@ -40,6 +40,31 @@ ms_err cv_done(ms_error *err, ms_err rc)
 	return rc;
 }
 
+bool cv_grow(void **v, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap) return true;
+	size_t nc = *cap ? *cap * 2 : 16;
+	void *q = realloc(*v, nc * elem);
+	if (!q) return false;
+	*v = q;
+	*cap = nc;
+	return true;
+}
+
+ms_err cv_open_regular(const char *path, int *fd, struct stat *st, ms_error *err)
+{
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (*fd < 0) return ms_error_set(err, MS_ERR_IO, path, NULL, MS_NO_OFFSET, "%s: %s", path,
+	                                 strerror(errno));
+	if (fstat(*fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		close(*fd);
+		*fd = -1;
+		return ms_error_set(err, MS_ERR_IO, path, NULL, MS_NO_OFFSET, "%s: not a regular file",
+		                    path);
+	}
+	return MS_OK;
+}
+
 int cv_write_full(int fd, const void *buf, size_t n)
 {
 	const uint8_t *p = buf;
@@ -58,13 +83,10 @@ int cv_write_full(int fd, const void *buf, size_t n)
 ms_err cv_read_small(const char *path, size_t max, char **out, size_t *len, ms_error *err)
 {
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) return cv_fail(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
+	int fd;
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return cv_fail(err, MS_ERR_IO, "%s: not a regular file", path);
-	}
+	ms_err rc = cv_open_regular(path, &fd, &st, err);
+	if (rc != MS_OK) return rc;
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
 		return cv_fail(err, MS_ERR_LIMIT, "%s: larger than %zu bytes", path, max);

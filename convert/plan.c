@@ -28,17 +28,6 @@ typedef struct pl {
 	ms_error *err;
 } pl;
 
-static bool pl_grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-	if (n < *cap) return true;
-	size_t nc = *cap ? *cap * 2 : 16;
-	void *q = realloc(*v, nc * elem);
-	if (!q) return false;
-	*v = q;
-	*cap = nc;
-	return true;
-}
-
 void cv_plan_free(cv_plan *p)
 {
 	if (!p) return;
@@ -65,7 +54,7 @@ ms_err cv_plan_notice(cv_plan *p, const char *fmt, ...)
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	cv_printable(safe, sizeof safe, buf);
-	if (!pl_grow((void **)&p->notices, &p->capnotices, p->nnotices, sizeof *p->notices))
+	if (!cv_grow((void **)&p->notices, &p->capnotices, p->nnotices, sizeof *p->notices))
 		return MS_ERR_NOMEM;
 	if (!(p->notices[p->nnotices] = strdup(safe))) return MS_ERR_NOMEM;
 	p->nnotices++;
@@ -239,7 +228,7 @@ static ms_err pl_add_storage(pl *P, const char *key, size_t keylen, cv_dtype dt,
 			return MS_OK;
 		}
 	}
-	if (!pl_grow((void **)&p->st, &p->capst, p->nst, sizeof *p->st)) return MS_ERR_NOMEM;
+	if (!cv_grow((void **)&p->st, &p->capst, p->nst, sizeof *p->st)) return MS_ERR_NOMEM;
 	cv_storage *s = &p->st[p->nst];
 	memset(s, 0, sizeof *s);
 	if (!(s->key = strndup(key, keylen))) return MS_ERR_NOMEM;
@@ -397,7 +386,7 @@ static ms_err pl_add_tensor(pl *P, const char *name, const pv *storage, const pv
 		goto fail;
 	}
 	cv_plan *p = P->p;
-	if (!pl_grow((void **)&p->t, &p->capt, p->nt, sizeof *p->t)) {
+	if (!cv_grow((void **)&p->t, &p->capt, p->nt, sizeof *p->t)) {
 		rc = MS_ERR_NOMEM;
 		goto fail;
 	}
@@ -579,7 +568,7 @@ static ms_err pl_dedupe(cv_plan *p)
 
 static ms_err pl_skip(cv_plan *p, const char *name)
 {
-	if (!pl_grow((void **)&p->skipped, &p->capskipped, p->nskipped, sizeof *p->skipped))
+	if (!cv_grow((void **)&p->skipped, &p->capskipped, p->nskipped, sizeof *p->skipped))
 		return MS_ERR_NOMEM;
 	if (!(p->skipped[p->nskipped] = strdup(name))) return MS_ERR_NOMEM;
 	p->nskipped++;

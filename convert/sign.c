@@ -159,13 +159,10 @@ static ms_err sg_write_replace(const char *path, const char *text, ms_error *err
 static ms_err sg_hash_file(const char *path, uint8_t hash[SG_HASH_BYTES], uint64_t *size,
                            ms_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) return cv_fail(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
+	int fd;
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return cv_fail(err, MS_ERR_IO, "%s: not a regular file", path);
-	}
+	ms_err orc = cv_open_regular(path, &fd, &st, err);
+	if (orc != MS_OK) return orc;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	uint8_t *buf = malloc(CV_CHUNK);
 	if (!buf) {

@@ -34,4 +34,8 @@
 #define MS_MAX_NPY_HEADER      65535u * 16u /* numpy header (format 2/3 allow 4 GiB; real ones are tiny) */
 #define MS_MAX_TENSOR_DIMS     64u
 
+/* convert */
+#define MS_MAX_CONVERT_PKL     ((size_t)1 << 30) /* a zip checkpoint's data.pkl, decompressed */
+#define MS_MAX_CONVERT_BYTEORDER 16u        /* a zip checkpoint's byteorder record */
+
 #endif

@@ -3,6 +3,7 @@
 /* mscan convert: PyTorch checkpoint -> verified (optionally signed) safetensors. The input is
  * scanned first; findings at or above high refuse the conversion unless --force. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,38 @@
 #define CONV_MAX_META 256
 
 static bool conv_line_open; /* a progress line is on the terminal */
+
+/* SIGINT/SIGTERM/SIGHUP during ms_convert: the handler asks the library to stop (it removes
+ * its temporary), then the process dies of the signal as it would have without a handler. */
+static volatile sig_atomic_t conv_cancel;  /* the signal that arrived, 0 for none */
+static volatile sig_atomic_t conv_running; /* inside ms_convert: the flag is polled */
+static const int conv_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+
+static void conv_die(int sig)
+{
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void conv_on_signal(int sig)
+{
+	if (!conv_cancel) conv_cancel = sig;
+	if (!conv_running) conv_die(sig);
+}
+
+/* Installs the handlers (and ignores SIGXFSZ, so that a file size limit is an EFBIG error
+ * with a message rather than a silent death). */
+static void conv_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = conv_on_signal;
+	for (size_t i = 0; i < sizeof conv_sigs / sizeof conv_sigs[0]; i++)
+		sigaction(conv_sigs[i], &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGXFSZ, &sa, NULL);
+}
 
 static void conv_line_clear(void)
 {
@@ -218,11 +251,16 @@ int cmd_convert(int argc, char **argv)
 	o.password = pw && *pw ? pw : NULL;
 	int s = conv_scan(input, o.force);
 	if (s != CLI_EXIT_CLEAN) return s;
-	char msg[4096];
-	ms_err rc = ms_convert(input, out, &o, msg, sizeof msg);
+	ms_error msg;
+	o.cancel = &conv_cancel;
+	conv_signals();
+	conv_running = 1;
+	ms_err rc = ms_convert(input, out, &o, &msg);
+	conv_running = 0;
 	conv_line_clear();
+	if (conv_cancel) conv_die(conv_cancel);
 	if (rc != MS_OK) {
-		cli_warn("%s", msg);
+		cli_warn("%s", msg.message);
 		return rc == MS_ERR_MISMATCH ? CLI_EXIT_FINDINGS : CLI_EXIT_ERROR;
 	}
 	if (!quiet) fprintf(stderr, "mscan: %s -> %s: converted and verified\n", input, out);

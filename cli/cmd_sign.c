@@ -59,11 +59,12 @@ int cmd_keygen(int argc, char **argv)
 		}
 	}
 	if (optind != argc) return cli_usage_error("keygen: unexpected argument '%s'", argv[optind]);
-	char msg[SIGN_MSG], id[17];
+	ms_error msg;
+	char id[17];
 	ms_err rc = ms_sign_keygen(pub ? pub : "mscan.pub", sec ? sec : "mscan.key", sign_password(),
-	                           force, id, msg, sizeof msg);
+	                           force, id, &msg);
 	if (rc != MS_OK) {
-		cli_warn("%s", msg);
+		cli_warn("%s", msg.message);
 		return CLI_EXIT_ERROR;
 	}
 	printf("key id %s\npublic key: %s\nsecret key: %s\n", id, pub ? pub : "mscan.pub",
@@ -105,9 +106,9 @@ int cmd_sign(int argc, char **argv)
 	if (optind == argc) return cli_usage_error("sign: nothing to sign");
 	int status = CLI_EXIT_CLEAN;
 	for (int i = optind; i < argc; i++) {
-		char msg[SIGN_MSG];
-		if (ms_sign_path(argv[i], key, sign_password(), tc, msg, sizeof msg) != MS_OK) {
-			cli_warn("%s", msg);
+		ms_error msg;
+		if (ms_sign_path(argv[i], key, sign_password(), tc, &msg) != MS_OK) {
+			cli_warn("%s", msg.message);
 			status = CLI_EXIT_ERROR;
 		}
 	}
@@ -144,15 +145,16 @@ int cmd_verify_sig(int argc, char **argv)
 	if (optind == argc) return cli_usage_error("verify-sig: nothing to verify");
 	int status = CLI_EXIT_CLEAN;
 	for (int i = optind; i < argc; i++) {
-		char msg[SIGN_MSG], tc[8192];
-		ms_err rc = ms_sign_verify(argv[i], pub, tc, sizeof tc, msg, sizeof msg);
+		ms_error msg;
+		char tc[8192];
+		ms_err rc = ms_sign_verify(argv[i], pub, tc, sizeof tc, &msg);
 		if (rc == MS_OK) {
 			if (!quiet) printf("%s: signature verified\ntrusted comment: %s\n", argv[i], tc);
 		} else if (rc == MS_ERR_MISMATCH) {
-			printf("%s: BAD SIGNATURE: %s\n", argv[i], msg);
+			printf("%s: BAD SIGNATURE: %s\n", argv[i], msg.message);
 			status = CLI_EXIT_FINDINGS;
 		} else {
-			cli_warn("%s", msg);
+			cli_warn("%s", msg.message);
 			if (status != CLI_EXIT_FINDINGS) status = CLI_EXIT_ERROR;
 		}
 	}

@@ -80,16 +80,16 @@ int cmd_verify(int argc, char **argv)
 	if (optind == argc) return cli_usage_error("verify: CONVERTED is required");
 	if (argc - optind > 1) return cli_usage_error("verify: one CONVERTED at a time");
 	o.notice = quiet ? NULL : verify_notice;
-	char msg[4096];
-	ms_err rc = ms_verify(argv[optind], against, dev, &o, msg, sizeof msg);
+	ms_error msg;
+	ms_err rc = ms_verify(argv[optind], against, dev, &o, &msg);
 	if (rc == MS_OK) {
 		if (!quiet) printf("%s: every tensor matches %s bit for bit\n", argv[optind], against);
 		return CLI_EXIT_CLEAN;
 	}
 	if (rc == MS_ERR_MISMATCH) {
-		printf("%s: MISMATCH: %s\n", argv[optind], msg);
+		printf("%s: MISMATCH: %s\n", argv[optind], msg.message);
 		return CLI_EXIT_FINDINGS;
 	}
-	cli_warn("%s", msg);
+	cli_warn("%s", msg.message);
 	return CLI_EXIT_ERROR;
 }

@@ -9,6 +9,7 @@
 #error "private header"
 #endif
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,19 +68,19 @@ typedef struct cv_plan {
 } cv_plan;
 
 void cv_plan_free(cv_plan *p);
-ms_err cv_plan_notice(cv_plan *p, const char *fmt, ...) CV_PRINTF(2, 3);
+ms_err cv_plan_notice(cv_plan *p, const char *fmt, ...) MS_PRINTF(2, 3);
 
 /* Walks the root value of a checkpoint's main pickle. key: select root[key] (nested state
  * dict), NULL: the root (or root["state_dict"] when the root holds one, as HF does).
  * Only the allowlisted rebuild functions are interpreted.
  * Returns MS_OK, MS_ERR_UNSUPPORTED (cannot convert: message says why), MS_ERR_MALFORMED,
  * MS_ERR_LIMIT, MS_ERR_NOMEM. */
-ms_err cv_plan_build(const pv *root, const char *key, cv_plan *plan, char *msg, size_t msglen);
+ms_err cv_plan_build(const pv *root, const char *key, cv_plan *plan, ms_error *err);
 
 /* Checks every tensor's extent against its storage and finds tied/shared tensors (formats.md
  * C.2/C.3): alias_of is set for tensors dropped in favour of a complete one with the same view.
  * Returns MS_OK or MS_ERR_MALFORMED (out of bounds) / MS_ERR_OVERFLOW. */
-ms_err cv_plan_check(cv_plan *plan, char *msg, size_t msglen);
+ms_err cv_plan_check(cv_plan *plan, ms_error *err);
 
 /* True when t's elements are one contiguous row-major run in its storage. */
 bool cv_tensor_contiguous(const cv_tensor *t);
@@ -104,8 +105,7 @@ typedef struct cv_src_opts {
 } cv_src_opts;
 
 /* Opens and plans a checkpoint file (zip or legacy). Returns MS_OK or an error with msg. */
-ms_err cv_source_open(const char *path, const cv_src_opts *o, cv_source **out, char *msg,
-                      size_t msglen);
+ms_err cv_source_open(const char *path, const cv_src_opts *o, cv_source **out, ms_error *err);
 void cv_source_free(cv_source *s);
 /* Absolute file offset of a tensor's first storage byte (element 0 of its storage). */
 uint64_t cv_source_base(const cv_source *s, const cv_tensor *t);
@@ -113,13 +113,13 @@ uint64_t cv_source_base(const cv_source *s, const cv_tensor *t);
 /* Runs the pickle machine over one pickle and plans it (cv_plan_build + cv_plan_check); for
  * tests and the fuzzer. Storages are not located. */
 ms_err cv_plan_from_pickle(const uint8_t *p, size_t len, const char *key, cv_plan *plan,
-                           char *msg, size_t msglen);
+                           ms_error *err);
 
 /* Materialises tensor t (little-endian, row-major) in chunks: calls fn(ud, buf, n) with
  * consecutive pieces of at most CV_CHUNK bytes. Uses a simple per-run gather (pread). */
 typedef ms_err (*cv_sink_fn)(void *ud, const uint8_t *buf, size_t n);
 ms_err cv_gather(const cv_source *s, const cv_tensor *t, uint8_t *buf, size_t buflen,
-                 cv_sink_fn fn, void *ud, char *msg, size_t msglen);
+                 cv_sink_fn fn, void *ud, ms_error *err);
 
 /* ---- safetensors writer / reader ------------------------------------------------------ */
 
@@ -137,19 +137,25 @@ typedef struct cv_kv {
  * the header (8-byte length + JSON padded with spaces to a multiple of 8). meta sorted by key.
  * Caller frees *hdr. */
 ms_err cv_st_layout(cv_out_tensor *ts, size_t n, cv_kv *meta, size_t nmeta, uint8_t **hdr,
-                    size_t *hdrlen, char *msg, size_t msglen);
+                    size_t *hdrlen, ms_error *err);
 /* Writes header then tensor bytes to fd (at its current position 0). */
 /* Progress of one conversion (ms_convert_opts.progress); fn may be NULL. */
 typedef struct cv_progress {
 	void (*fn)(void *ud, const char *stage, uint64_t done, uint64_t total);
 	void *ud;
 	uint64_t done, total;
+	const volatile sig_atomic_t *cancel; /* ms_convert_opts.cancel (may be NULL) */
 } cv_progress;
+/* True once the caller asked the conversion to stop (p and p->cancel may be NULL). */
+static inline bool cv_cancelled(const cv_progress *p)
+{
+	return p && p->cancel && *p->cancel;
+}
 void cv_progress_add(cv_progress *p, uint64_t n);
 void cv_progress_stage(cv_progress *p, const char *stage);
 
 ms_err cv_st_write(int fd, const uint8_t *hdr, size_t hdrlen, const cv_out_tensor *ts,
-                   size_t n, cv_progress *pg, char *msg, size_t msglen);
+                   size_t n, cv_progress *pg, ms_error *err);
 
 /* A converted file opened for reading: validated by the formats/ safetensors validator. */
 typedef struct cv_st_file {
@@ -161,7 +167,7 @@ typedef struct cv_st_file {
 
 /* Opens path and validates it with st_parse (formats.md B.3 plus duplicate keys and unknown
  * fields). Returns MS_OK, MS_ERR_IO, MS_ERR_MALFORMED, MS_ERR_TRUNCATED, MS_ERR_NOMEM. */
-ms_err cv_st_open(const char *path, cv_st_file **out, char *msg, size_t msglen);
+ms_err cv_st_open(const char *path, cv_st_file **out, ms_error *err);
 void cv_st_close(cv_st_file *f);
 
 /* ---- comparison ----------------------------------------------------------------------- */
@@ -169,9 +175,10 @@ void cv_st_close(cv_st_file *f);
 typedef enum { CV_DEV_CPU, CV_DEV_CUDA } cv_dev;
 
 /* Compares every tensor of the sources against the converted files (aliases through their
- * __metadata__), bitwise. Returns MS_OK, MS_ERR_MISMATCH (msg names tensor, element, values),
+ * __metadata__), bitwise; stops with MS_ERR_IO ("interrupted") once *cancel (may be NULL) is
+ * set. Returns MS_OK, MS_ERR_MISMATCH (msg names tensor, element, values),
  * or an error. */
 ms_err cv_verify(cv_source **srcs, size_t nsrc, cv_st_file **outs, size_t nout, cv_dev dev,
-                 char *msg, size_t msglen);
+                 const volatile sig_atomic_t *cancel, ms_error *err);
 
 #endif

@@ -5,13 +5,13 @@
  * and its shards), outputs (one safetensors file, or a folder of model-0000K-of-0000N.safetensors
  * plus model.safetensors.index.json in huggingface_hub's layout), and the atomic protocol:
  * hidden temporary file/folder next to OUTPUT -> write -> verify (CPU) -> fsync -> sign ->
- * rename. SIGINT/SIGTERM/SIGHUP remove the temporary; SIGKILL can leave only the hidden
- * temporary, never OUTPUT.
+ * rename. A cancel (ms_convert_opts.cancel, set by the caller's signal handler) removes the
+ * temporary; SIGKILL can leave only the hidden temporary, never OUTPUT. No signal handler,
+ * no static state: conversions in threads are independent.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -55,7 +55,7 @@ static int cv_strcmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void cv_notify(const ms_convert_opts *o, const char *fmt, ...) CV_PRINTF(2, 3);
+static void cv_notify(const ms_convert_opts *o, const char *fmt, ...) MS_PRINTF(2, 3);
 static void cv_notify(const ms_convert_opts *o, const char *fmt, ...)
 {
 	if (!o || !o->notice) return;
@@ -86,11 +86,12 @@ static void cv_report_plan(const ms_convert_opts *o, const cv_source *s)
 }
 
 static ms_err cv_open_inputs(const char *input, const ms_convert_opts *o, cv_input *in,
-                             bool *folder, char *msg, size_t msglen)
+                             bool *folder, ms_error *err)
 {
 	memset(in, 0, sizeof *in);
 	cv_src_opts so = {o ? o->key : NULL, o ? o->byteorder : 0};
-	char em[1024];
+	ms_error em;
+	ms_error_clear(&em);
 	ms_err rc = MS_OK;
 	*folder = cv_is_dir(input);
 	char **names = NULL;
@@ -100,9 +101,9 @@ static ms_err cv_open_inputs(const char *input, const ms_convert_opts *o, cv_inp
 	if (!*folder) {
 		in->s = calloc(1, sizeof *in->s);
 		if (!in->s) return MS_ERR_NOMEM;
-		if ((rc = cv_source_open(input, &so, &in->s[0], em, sizeof em)) != MS_OK) {
+		if ((rc = cv_source_open(input, &so, &in->s[0], &em)) != MS_OK) {
 			cv_input_free(in);
-			return cv_fail(msg, msglen, rc, "%s: %s", input, em);
+			return cv_fail_in(err, rc, input, input, &em);
 		}
 		in->n = 1;
 		cv_report_plan(o, in->s[0]);
@@ -110,15 +111,15 @@ static ms_err cv_open_inputs(const char *input, const ms_convert_opts *o, cv_inp
 	}
 	char ipath[4096];
 	snprintf(ipath, sizeof ipath, "%s/%s", input, CV_INDEX_IN);
-	if ((rc = cv_read_small(ipath, CV_INDEX_MAX, &text, NULL, msg, msglen)) != MS_OK) {
+	if ((rc = cv_read_small(ipath, CV_INDEX_MAX, &text, NULL, err)) != MS_OK) {
 		if (rc == MS_ERR_IO)
-			rc = cv_fail(msg, msglen, MS_ERR_ARG, "%s: a folder must hold " CV_INDEX_IN, input);
+			rc = cv_fail(err, MS_ERR_ARG, "%s: a folder must hold " CV_INDEX_IN, input);
 		return rc;
 	}
 	j = cJSON_Parse(text);
 	const cJSON *wm = j ? cJSON_GetObjectItemCaseSensitive(j, "weight_map") : NULL;
 	if (!cJSON_IsObject(wm)) {
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "%s: no weight_map object", ipath);
+		rc = cv_fail(err, MS_ERR_MALFORMED, "%s: no weight_map object", ipath);
 		goto out;
 	}
 	size_t cnt = (size_t)cJSON_GetArraySize(wm);
@@ -132,7 +133,7 @@ static ms_err cv_open_inputs(const char *input, const ms_convert_opts *o, cv_inp
 	{
 		if (!cJSON_IsString(it) || !it->valuestring[0] || strchr(it->valuestring, '/') ||
 		    !strcmp(it->valuestring, ".") || !strcmp(it->valuestring, "..")) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "%s: weight_map values must be file "
+			rc = cv_fail(err, MS_ERR_MALFORMED, "%s: weight_map values must be file "
 			             "names in the folder", ipath);
 			goto out;
 		}
@@ -143,7 +144,7 @@ static ms_err cv_open_inputs(const char *input, const ms_convert_opts *o, cv_inp
 	for (size_t i = 0; i < nn; i++)
 		if (!u || strcmp(names[u - 1], names[i]) != 0) names[u++] = names[i];
 	if (u > CV_MAX_SHARDS) {
-		rc = cv_fail(msg, msglen, MS_ERR_LIMIT, "%s: too many shards", ipath);
+		rc = cv_fail(err, MS_ERR_LIMIT, "%s: too many shards", ipath);
 		goto out;
 	}
 	in->s = calloc(u ? u : 1, sizeof *in->s);
@@ -154,8 +155,8 @@ static ms_err cv_open_inputs(const char *input, const ms_convert_opts *o, cv_inp
 	for (size_t i = 0; i < u; i++) {
 		char sp[4096];
 		snprintf(sp, sizeof sp, "%s/%s", input, names[i]);
-		if ((rc = cv_source_open(sp, &so, &in->s[in->n], em, sizeof em)) != MS_OK) {
-			rc = cv_fail(msg, msglen, rc, "%s: %s", sp, em);
+		if ((rc = cv_source_open(sp, &so, &in->s[in->n], &em)) != MS_OK) {
+			rc = cv_fail_in(err, rc, sp, sp, &em);
 			goto out;
 		}
 		in->n++;
@@ -193,17 +194,6 @@ typedef struct cv_shard {
 	char name[64];
 } cv_shard;
 
-static bool cv_grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-	if (n < *cap) return true;
-	size_t nc = *cap ? *cap * 2 : 16;
-	void *q = realloc(*v, nc * elem);
-	if (!q) return false;
-	*v = q;
-	*cap = nc;
-	return true;
-}
-
 static ms_err cv_meta_add(cv_shard *sh, const char *k, const char *v)
 {
 	if (!cv_grow((void **)&sh->meta, &sh->capmeta, sh->nmeta, sizeof *sh->meta)) return MS_ERR_NOMEM;
@@ -234,78 +224,27 @@ static void cv_shards_free(cv_shard *sh, size_t n)
 	free(sh);
 }
 
-/* The temporary output, removed by the signal handler. */
-static char cv_tmp_path[4096];
-static volatile sig_atomic_t cv_tmp_is_dir;
-static char cv_tmp_files[64][4096]; /* files inside a temporary folder, for the handler */
-static volatile sig_atomic_t cv_tmp_nfiles;
-
-static void cv_tmp_remove(void)
-{
-	if (!cv_tmp_path[0]) return;
-	for (sig_atomic_t i = 0; i < cv_tmp_nfiles; i++) unlink(cv_tmp_files[i]);
-	if (cv_tmp_is_dir) {
-		/* Files the handler list does not hold (many shards): remove what is there. */
-		DIR *d = opendir(cv_tmp_path);
-		if (d) {
-			struct dirent *e;
-			while ((e = readdir(d)) != NULL)
-				if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-					unlinkat(dirfd(d), e->d_name, 0);
-			closedir(d);
-		}
-		rmdir(cv_tmp_path);
-	} else {
-		unlink(cv_tmp_path);
-		char sig[4200];
-		snprintf(sig, sizeof sig, "%s" MS_SIGN_SUFFIX, cv_tmp_path);
-		unlink(sig);
-	}
-	cv_tmp_path[0] = 0;
-	cv_tmp_nfiles = 0;
-}
-
-static void cv_on_signal(int sig)
-{
-	/* unlink/rmdir are async-signal-safe; opendir is not strictly, but the process is ending. */
-	cv_tmp_remove();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void cv_tmp_track(const char *file)
-{
-	if (cv_tmp_nfiles < 64) {
-		size_t l = strlen(file);
-		if (l >= sizeof cv_tmp_files[0]) return;
-		memcpy(cv_tmp_files[cv_tmp_nfiles], file, l + 1);
-		cv_tmp_nfiles++;
-	}
-}
-
-static ms_err cv_write_file(const char *path, cv_shard *sh, cv_progress *pg, char *msg,
-                            size_t msglen)
+static ms_err cv_write_file(const char *path, cv_shard *sh, cv_progress *pg, ms_error *err)
 {
 	uint8_t *hdr = NULL;
 	size_t hl = 0;
-	ms_err rc = cv_st_layout(sh->t, sh->n, sh->meta, sh->nmeta, &hdr, &hl, msg, msglen);
+	ms_err rc = cv_st_layout(sh->t, sh->n, sh->meta, sh->nmeta, &hdr, &hl, err);
 	if (rc != MS_OK) return rc;
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		free(hdr);
-		return cv_fail(msg, msglen, MS_ERR_IO, "%s: %s", path, strerror(errno));
+		return cv_fail(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
 	}
-	cv_tmp_track(path);
-	rc = cv_st_write(fd, hdr, hl, sh->t, sh->n, pg, msg, msglen);
+	rc = cv_st_write(fd, hdr, hl, sh->t, sh->n, pg, err);
 	free(hdr);
 	/* Start writeback now so the disk works while the output is verified; fsync after. */
 	if (rc == MS_OK) sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if (close(fd) != 0 && rc == MS_OK)
-		rc = cv_fail(msg, msglen, MS_ERR_IO, "close %s: %s", path, strerror(errno));
+		rc = cv_fail(err, MS_ERR_IO, "close %s: %s", path, strerror(errno));
 	return rc;
 }
 
-static ms_err cv_write_index(const char *path, cv_shard *sh, size_t nsh, char *msg, size_t msglen)
+static ms_err cv_write_index(const char *path, cv_shard *sh, size_t nsh, ms_error *err)
 {
 	uint64_t total = 0;
 	size_t nt = 0;
@@ -357,12 +296,11 @@ static ms_err cv_write_index(const char *path, cv_shard *sh, size_t nsh, char *m
 	snprintf(text + len, cap - len, "%s}\n}", nt ? "\n  " : "");
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
-		rc = cv_fail(msg, msglen, MS_ERR_IO, "%s: %s", path, strerror(errno));
+		rc = cv_fail(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	cv_tmp_track(path);
 	if (!cv_write_full(fd, text, strlen(text)) || !cv_write_full(fd, "\n", 1) || fsync(fd) != 0)
-		rc = cv_fail(msg, msglen, MS_ERR_IO, "%s: %s", path, strerror(errno));
+		rc = cv_fail(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
 	close(fd);
 out:
 	free(text);
@@ -375,7 +313,7 @@ out:
  * that does not fit starts a new shard; one larger than the limit gets its own) and records
  * aliases in the metadata of the shard holding what they alias. */
 static ms_err cv_plan_shards(cv_input *in, const ms_convert_opts *o, bool folder, cv_shard **out,
-                             size_t *nout, char *msg, size_t msglen)
+                             size_t *nout, ms_error *err)
 {
 	uint64_t limit = folder ? (o && o->shard_size ? o->shard_size : MS_CONVERT_DEFAULT_SHARD)
 	                        : UINT64_MAX;
@@ -419,12 +357,12 @@ static ms_err cv_plan_shards(cv_input *in, const ms_convert_opts *o, bool folder
 			const char *kv = o->metadata[m], *eq = strchr(kv, '=');
 			char k[1024];
 			if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof k) {
-				rc = cv_fail(msg, msglen, MS_ERR_ARG, "--metadata %s: expected KEY=VALUE", kv);
+				rc = cv_fail(err, MS_ERR_ARG, "--metadata %s: expected KEY=VALUE", kv);
 				goto out;
 			}
 			snprintf(k, sizeof k, "%.*s", (int)(eq - kv), kv);
 			if (cv_meta_has(&sh[i], k)) {
-				rc = cv_fail(msg, msglen, MS_ERR_ARG, "--metadata %s: key given twice or reserved", k);
+				rc = cv_fail(err, MS_ERR_ARG, "--metadata %s: key given twice or reserved", k);
 				goto out;
 			}
 			if ((rc = cv_meta_add(&sh[i], k, eq + 1)) != MS_OK) goto out;
@@ -478,7 +416,7 @@ out:
 }
 
 static ms_err cv_open_outputs(const char *dir, cv_shard *sh, size_t n, const char *single,
-                              cv_st_file ***out, char *msg, size_t msglen)
+                              cv_st_file ***out, ms_error *err)
 {
 	cv_st_file **f = calloc(n, sizeof *f);
 	if (!f) return MS_ERR_NOMEM;
@@ -487,7 +425,7 @@ static ms_err cv_open_outputs(const char *dir, cv_shard *sh, size_t n, const cha
 		char p[4200];
 		if (single) snprintf(p, sizeof p, "%s", single);
 		else snprintf(p, sizeof p, "%s/%s", dir, sh[i].name);
-		if ((rc = cv_st_open(p, &f[i], msg, msglen)) != MS_OK) {
+		if ((rc = cv_st_open(p, &f[i], err)) != MS_OK) {
 			for (size_t k = 0; k < i; k++) cv_st_close(f[k]);
 			free(f);
 			return rc;
@@ -529,8 +467,28 @@ static ms_err cv_rm_tree(const char *dir)
 	return rmdir(dir) == 0 ? MS_OK : MS_ERR_IO;
 }
 
-ms_err ms_convert(const char *input, const char *output, const ms_convert_opts *o, char *msg,
-                  size_t msglen)
+/* Removes the temporary output (a file and its signature, or a folder); "" is none. */
+static void cv_tmp_remove(char *tmp, bool is_dir)
+{
+	if (!tmp[0]) return;
+	if (is_dir) {
+		cv_rm_tree(tmp);
+	} else {
+		unlink(tmp);
+		char sig[4200];
+		snprintf(sig, sizeof sig, "%s" MS_SIGN_SUFFIX, tmp);
+		unlink(sig);
+	}
+	tmp[0] = 0;
+}
+
+static ms_err cv_interrupted(const cv_progress *pg, ms_error *err)
+{
+	return cv_cancelled(pg) ? cv_fail(err, MS_ERR_IO, "interrupted") : MS_OK;
+}
+
+static ms_err cv_convert_run(const char *input, const char *output, const ms_convert_opts *o,
+                             ms_error *err)
 {
 	cv_input in = {0};
 	cv_shard *sh = NULL;
@@ -538,26 +496,23 @@ ms_err ms_convert(const char *input, const char *output, const ms_convert_opts *
 	cv_st_file **outs = NULL;
 	bool folder = false;
 	ms_err rc;
-	char dir[4096], base[1024];
-	struct sigaction old[4], sa;
-	static const int sigs[4] = {SIGINT, SIGTERM, SIGHUP, SIGXFSZ};
-	bool handlers = false;
+	char dir[4096], base[1024], tmp[4096] = "";
 
-	if (!input || !output || !*output) return cv_fail(msg, msglen, MS_ERR_ARG, "input and output required");
+	if (!input || !output || !*output) return cv_fail(err, MS_ERR_ARG, "input and output required");
 	struct stat ost;
 	bool exists = lstat(output, &ost) == 0;
 	if (exists && !(o && o->force))
-		return cv_fail(msg, msglen, MS_ERR_ARG, "%s: already exists (use --force to replace it)",
+		return cv_fail(err, MS_ERR_ARG, "%s: already exists (use --force to replace it)",
 		               output);
 	/* --force replaces OUTPUT; it must never be the input itself (a link to it is fine:
 	 * the link is what gets replaced). */
 	struct stat ist;
 	if (exists && stat(input, &ist) == 0 && ist.st_dev == ost.st_dev && ist.st_ino == ost.st_ino)
-		return cv_fail(msg, msglen, MS_ERR_ARG, "%s: is the input; the input is never replaced",
+		return cv_fail(err, MS_ERR_ARG, "%s: is the input; the input is never replaced",
 		               output);
-	if ((rc = cv_open_inputs(input, o, &in, &folder, msg, msglen)) != MS_OK) return rc;
+	if ((rc = cv_open_inputs(input, o, &in, &folder, err)) != MS_OK) return rc;
 	if (exists && S_ISDIR(ost.st_mode) != folder) {
-		rc = cv_fail(msg, msglen, MS_ERR_ARG, "%s: exists and is %s", output,
+		rc = cv_fail(err, MS_ERR_ARG, "%s: exists and is %s", output,
 		             folder ? "not a folder" : "a folder");
 		goto out;
 	}
@@ -567,77 +522,66 @@ ms_err ms_convert(const char *input, const char *output, const ms_convert_opts *
 			for (size_t i = 0; i < in.s[a]->plan.nt; i++)
 				for (size_t j = 0; j < in.s[b]->plan.nt && in.n > 1; j++)
 					if (strcmp(in.s[a]->plan.t[i].name, in.s[b]->plan.t[j].name) == 0) {
-						rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "tensor %s is in two shards "
+						rc = cv_fail(err, MS_ERR_MALFORMED, "tensor %s is in two shards "
 						             "(%s and %s)", in.s[a]->plan.t[i].name, in.s[a]->path,
 						             in.s[b]->path);
 						goto out;
 					}
-	if ((rc = cv_plan_shards(&in, o, folder, &sh, &nsh, msg, msglen)) != MS_OK) goto out;
-	cv_progress pg = {o ? o->progress : NULL, o ? o->ud : NULL, 0, 0};
+	if ((rc = cv_plan_shards(&in, o, folder, &sh, &nsh, err)) != MS_OK) goto out;
+	cv_progress pg = {o ? o->progress : NULL, o ? o->ud : NULL, 0, 0, o ? o->cancel : NULL};
 	for (size_t i = 0; i < nsh; i++)
 		for (size_t k = 0; k < sh[i].n; k++) pg.total += cv_tensor_bytes(sh[i].t[k].t);
 
 	cv_split_path(output, dir, sizeof dir, base, sizeof base);
-	if ((size_t)snprintf(cv_tmp_path, sizeof cv_tmp_path, "%s/.%s.mscan-tmp-XXXXXX", dir, base) >=
-	    sizeof cv_tmp_path) {
-		cv_tmp_path[0] = 0;
-		rc = cv_fail(msg, msglen, MS_ERR_ARG, "%s: path too long", output);
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s.mscan-tmp-XXXXXX", dir, base) >= sizeof tmp) {
+		tmp[0] = 0;
+		rc = cv_fail(err, MS_ERR_ARG, "%s: path too long", output);
 		goto out;
 	}
-	/* Signals: remove the temporary and die of the signal; SIGXFSZ ignored so that a file size
-	 * limit becomes an EFBIG error with a message. */
-	memset(&sa, 0, sizeof sa);
-	sigemptyset(&sa.sa_mask);
-	for (int i = 0; i < 4; i++) {
-		sa.sa_handler = i == 3 ? SIG_IGN : cv_on_signal;
-		sigaction(sigs[i], &sa, &old[i]);
-	}
-	handlers = true;
-	cv_tmp_nfiles = 0;
+	MS_TRY(cv_interrupted(&pg, err));
 	if (folder) {
-		cv_tmp_is_dir = 1;
-		if (!mkdtemp(cv_tmp_path)) {
+		if (!mkdtemp(tmp)) {
 			int e = errno;
-			cv_tmp_path[0] = 0;
-			rc = cv_fail(msg, msglen, MS_ERR_IO, "%s: cannot create a folder there: %s", dir,
+			tmp[0] = 0;
+			rc = cv_fail(err, MS_ERR_IO, "%s: cannot create a folder there: %s", dir,
 			             strerror(e));
 			goto out;
 		}
 		for (size_t i = 0; i < nsh; i++) {
 			char p[4200];
-			snprintf(p, sizeof p, "%s/%s", cv_tmp_path, sh[i].name);
-			if ((rc = cv_write_file(p, &sh[i], &pg, msg, msglen)) != MS_OK) goto out;
+			snprintf(p, sizeof p, "%s/%s", tmp, sh[i].name);
+			if ((rc = cv_write_file(p, &sh[i], &pg, err)) != MS_OK) goto out;
 		}
 		char ip[4200];
-		snprintf(ip, sizeof ip, "%s/%s", cv_tmp_path, CV_INDEX_OUT);
-		if ((rc = cv_write_index(ip, sh, nsh, msg, msglen)) != MS_OK) goto out;
+		snprintf(ip, sizeof ip, "%s/%s", tmp, CV_INDEX_OUT);
+		if ((rc = cv_write_index(ip, sh, nsh, err)) != MS_OK) goto out;
 	} else {
-		cv_tmp_is_dir = 0;
-		int fd = mkostemp(cv_tmp_path, O_CLOEXEC);
+		int fd = mkostemp(tmp, O_CLOEXEC);
 		if (fd < 0) {
 			int e = errno;
-			cv_tmp_path[0] = 0;
-			rc = cv_fail(msg, msglen, MS_ERR_IO, "%s: cannot create a file there: %s", dir,
+			tmp[0] = 0;
+			rc = cv_fail(err, MS_ERR_IO, "%s: cannot create a file there: %s", dir,
 			             strerror(e));
 			goto out;
 		}
 		close(fd);
-		unlink(cv_tmp_path); /* recreated exclusively by cv_write_file */
-		if ((rc = cv_write_file(cv_tmp_path, &sh[0], &pg, msg, msglen)) != MS_OK) goto out;
+		unlink(tmp); /* recreated exclusively by cv_write_file */
+		if ((rc = cv_write_file(tmp, &sh[0], &pg, err)) != MS_OK) goto out;
 	}
 	/* Verify what is on disk against the input, on the CPU, before anything is renamed. */
+	MS_TRY(cv_interrupted(&pg, err));
 	cv_progress_stage(&pg, "verifying");
-	char vm[2048];
-	if ((rc = cv_open_outputs(cv_tmp_path, sh, nsh, folder ? NULL : cv_tmp_path, &outs, vm,
-	                          sizeof vm)) != MS_OK ||
-	    (rc = cv_verify(in.s, in.n, outs, nsh, CV_DEV_CPU, vm, sizeof vm)) != MS_OK) {
-		rc = cv_fail(msg, msglen, rc == MS_ERR_MISMATCH ? MS_ERR_MISMATCH : rc,
-		             "self-check of the output failed: %s", vm);
+	ms_error vm;
+	ms_error_clear(&vm);
+	if ((rc = cv_open_outputs(tmp, sh, nsh, folder ? NULL : tmp, &outs,
+	                          &vm)) != MS_OK ||
+	    (rc = cv_verify(in.s, in.n, outs, nsh, CV_DEV_CPU, pg.cancel, &vm)) != MS_OK) {
+		rc = cv_fail_in(err, rc, NULL, "self-check of the output failed", &vm);
 		goto out;
 	}
 	for (size_t i = 0; i < nsh; i++)
 		if (fsync(outs[i]->fd) != 0) {
-			rc = cv_fail(msg, msglen, MS_ERR_IO, "fsync %s: %s", outs[i]->path, strerror(errno));
+			rc = cv_fail(err, MS_ERR_IO, "fsync %s: %s", outs[i]->path, strerror(errno));
 			goto out;
 		}
 	if (o && o->sign_key) {
@@ -645,59 +589,51 @@ ms_err ms_convert(const char *input, const char *output, const ms_convert_opts *
 		cv_printable(safe, sizeof safe, folder ? MS_SIGN_MANIFEST : base);
 		snprintf(tc, sizeof tc, "timestamp:%llu\tfile:%s\thashed\ttool:mscan/" MSCAN_VERSION,
 		         (unsigned long long)time(NULL), safe);
-		if ((rc = ms_sign_path(cv_tmp_path, o->sign_key, o->password, tc, msg, msglen)) != MS_OK)
+		if ((rc = ms_sign_path(tmp, o->sign_key, o->password, tc, err)) != MS_OK)
 			goto out;
-		if (folder) {
-			char mp[4200];
-			snprintf(mp, sizeof mp, "%s/" MS_SIGN_MANIFEST, cv_tmp_path);
-			cv_tmp_track(mp);
-			snprintf(mp, sizeof mp, "%s/" MS_SIGN_MANIFEST MS_SIGN_SUFFIX, cv_tmp_path);
-			cv_tmp_track(mp);
-		}
 	}
-	if (folder) cv_fsync_dir(cv_tmp_path);
-	/* Publish. */
+	if (folder) cv_fsync_dir(tmp);
+	/* Publish, unless cancelled: a signal after this point leaves the complete OUTPUT. */
+	MS_TRY(cv_interrupted(&pg, err));
 	if (folder) {
 		char aside[6000] = "";
 		if (exists) {
 			snprintf(aside, sizeof aside, "%s/.%s.mscan-old-XXXXXX", dir, base);
 			if (!mkdtemp(aside) || rename(output, aside) != 0) {
-				rc = cv_fail(msg, msglen, MS_ERR_IO, "%s: cannot move the old output aside: %s",
+				rc = cv_fail(err, MS_ERR_IO, "%s: cannot move the old output aside: %s",
 				             output, strerror(errno));
 				if (aside[0]) rmdir(aside);
 				goto out;
 			}
 		}
-		if (rename(cv_tmp_path, output) != 0) {
-			rc = cv_fail(msg, msglen, MS_ERR_IO, "rename to %s: %s", output, strerror(errno));
+		if (rename(tmp, output) != 0) {
+			rc = cv_fail(err, MS_ERR_IO, "rename to %s: %s", output, strerror(errno));
 			if (exists) rename(aside, output);
 			goto out;
 		}
-		cv_tmp_path[0] = 0;
+		tmp[0] = 0;
 		if (exists) cv_rm_tree(aside);
 	} else {
 		char sig_tmp[4200], sig_out[4200];
-		snprintf(sig_tmp, sizeof sig_tmp, "%s" MS_SIGN_SUFFIX, cv_tmp_path);
+		snprintf(sig_tmp, sizeof sig_tmp, "%s" MS_SIGN_SUFFIX, tmp);
 		snprintf(sig_out, sizeof sig_out, "%s" MS_SIGN_SUFFIX, output);
-		if (rename(cv_tmp_path, output) != 0) {
-			rc = cv_fail(msg, msglen, MS_ERR_IO, "rename to %s: %s", output, strerror(errno));
+		if (rename(tmp, output) != 0) {
+			rc = cv_fail(err, MS_ERR_IO, "rename to %s: %s", output, strerror(errno));
 			goto out;
 		}
 		if (o && o->sign_key && rename(sig_tmp, sig_out) != 0) {
 			/* Keep the promise: no unsigned OUTPUT when a signature was asked for. */
 			unlink(output);
-			rc = cv_fail(msg, msglen, MS_ERR_IO, "rename to %s: %s", sig_out, strerror(errno));
+			rc = cv_fail(err, MS_ERR_IO, "rename to %s: %s", sig_out, strerror(errno));
 			goto out;
 		}
 		if (!(o && o->sign_key)) unlink(sig_out); /* a stale signature would now be wrong */
-		cv_tmp_path[0] = 0;
+		tmp[0] = 0;
 	}
 	cv_fsync_dir(dir);
 	rc = MS_OK;
 out:
-	cv_tmp_remove();
-	if (handlers)
-		for (int i = 0; i < 4; i++) sigaction(sigs[i], &old[i], NULL);
+	cv_tmp_remove(tmp, folder);
 	if (outs)
 		for (size_t i = 0; i < nsh; i++) cv_st_close(outs[i]);
 	free(outs);
@@ -706,17 +642,23 @@ out:
 	return rc;
 }
 
+ms_err ms_convert(const char *input, const char *output, const ms_convert_opts *o, ms_error *err)
+{
+	ms_error_clear(err);
+	return cv_done(err, cv_convert_run(input, output, o, err));
+}
+
 /* ---- verify ----------------------------------------------------------------------------- */
 
-ms_err ms_verify(const char *converted, const char *original, ms_device dev,
-                 const ms_convert_opts *o, char *msg, size_t msglen)
+static ms_err cv_verify_run(const char *converted, const char *original, ms_device dev,
+                            const ms_convert_opts *o, ms_error *err)
 {
 	cv_input in = {0};
 	bool folder = false;
 	cv_st_file **outs = NULL;
 	size_t nout = 0;
 	char **names = NULL;
-	ms_err rc = cv_open_inputs(original, o, &in, &folder, msg, msglen);
+	ms_err rc = cv_open_inputs(original, o, &in, &folder, err);
 	if (rc != MS_OK) return rc;
 	cv_dev d = CV_DEV_CPU;
 	if (dev != MS_DEVICE_CPU) {
@@ -725,7 +667,7 @@ ms_err ms_verify(const char *converted, const char *original, ms_device dev,
 			d = CV_DEV_CUDA;
 			cv_notify(o, "comparing on the GPU (%s)", ms_gpu_backend());
 		} else if (dev == MS_DEVICE_CUDA) {
-			rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "--device cuda: %s", why);
+			rc = cv_fail(err, MS_ERR_UNSUPPORTED, "--device cuda: %s", why);
 			goto out;
 		} else {
 			cv_notify(o, "no GPU available (%s); comparing on the CPU", why);
@@ -737,7 +679,7 @@ ms_err ms_verify(const char *converted, const char *original, ms_device dev,
 		snprintf(ip, sizeof ip, "%s/%s", converted, CV_INDEX_OUT);
 		char *text = NULL;
 		size_t cap = 0;
-		if (cv_read_small(ip, CV_INDEX_MAX, &text, NULL, NULL, 0) == MS_OK) {
+		if (cv_read_small(ip, CV_INDEX_MAX, &text, NULL, NULL) == MS_OK) {
 			cJSON *j = cJSON_Parse(text);
 			const cJSON *wm = j ? cJSON_GetObjectItemCaseSensitive(j, "weight_map") : NULL, *it;
 			cJSON_ArrayForEach(it, wm)
@@ -749,7 +691,7 @@ ms_err ms_verify(const char *converted, const char *original, ms_device dev,
 			cJSON_Delete(j);
 			free(text);
 			if (!wm) {
-				rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "%s: no weight_map", ip);
+				rc = cv_fail(err, MS_ERR_MALFORMED, "%s: no weight_map", ip);
 				goto out;
 			}
 		} else {
@@ -785,7 +727,7 @@ ms_err ms_verify(const char *converted, const char *original, ms_device dev,
 		for (size_t i = 0; i < nout; i++) {
 			char p[4200];
 			snprintf(p, sizeof p, "%s/%s", converted, names[i]);
-			if ((rc = cv_st_open(p, &outs[i], msg, msglen)) != MS_OK) goto out;
+			if ((rc = cv_st_open(p, &outs[i], err)) != MS_OK) goto out;
 		}
 	} else {
 		outs = calloc(1, sizeof *outs);
@@ -793,10 +735,10 @@ ms_err ms_verify(const char *converted, const char *original, ms_device dev,
 			rc = MS_ERR_NOMEM;
 			goto out;
 		}
-		if ((rc = cv_st_open(converted, &outs[0], msg, msglen)) != MS_OK) goto out;
+		if ((rc = cv_st_open(converted, &outs[0], err)) != MS_OK) goto out;
 		nout = 1;
 	}
-	rc = cv_verify(in.s, in.n, outs, nout, d, msg, msglen);
+	rc = cv_verify(in.s, in.n, outs, nout, d, o ? o->cancel : NULL, err);
 out:
 	if (outs)
 		for (size_t i = 0; i < nout; i++) cv_st_close(outs[i]);
@@ -806,6 +748,13 @@ out:
 	free(names);
 	cv_input_free(&in);
 	return rc;
+}
+
+ms_err ms_verify(const char *converted, const char *original, ms_device dev,
+                 const ms_convert_opts *o, ms_error *err)
+{
+	ms_error_clear(err);
+	return cv_done(err, cv_verify_run(converted, original, dev, o, err));
 }
 
 ms_err ms_parse_size(const char *s, uint64_t *out)

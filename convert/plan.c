@@ -25,20 +25,8 @@
 
 typedef struct pl {
 	cv_plan *p;
-	char *msg;
-	size_t msglen;
+	ms_error *err;
 } pl;
-
-static bool pl_grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-	if (n < *cap) return true;
-	size_t nc = *cap ? *cap * 2 : 16;
-	void *q = realloc(*v, nc * elem);
-	if (!q) return false;
-	*v = q;
-	*cap = nc;
-	return true;
-}
 
 void cv_plan_free(cv_plan *p)
 {
@@ -66,7 +54,7 @@ ms_err cv_plan_notice(cv_plan *p, const char *fmt, ...)
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	cv_printable(safe, sizeof safe, buf);
-	if (!pl_grow((void **)&p->notices, &p->capnotices, p->nnotices, sizeof *p->notices))
+	if (!cv_grow((void **)&p->notices, &p->capnotices, p->nnotices, sizeof *p->notices))
 		return MS_ERR_NOMEM;
 	if (!(p->notices[p->nnotices] = strdup(safe))) return MS_ERR_NOMEM;
 	p->nnotices++;
@@ -231,7 +219,7 @@ static ms_err pl_add_storage(pl *P, const char *key, size_t keylen, cv_dtype dt,
 			/* torch reuses the first declaration silently; differing ones are an attack or
 			 * corruption, so refuse (formats.md A.1.3). */
 			if (s->nbytes != nbytes || (s->dtype != dt && !(s->dtype == CV_U8 || dt == CV_U8)))
-				return cv_fail(P->msg, P->msglen, MS_ERR_MALFORMED,
+				return cv_fail(P->err, MS_ERR_MALFORMED,
 				               "%s: storage '%s' declared twice with different type or size "
 				               "(%s %llu bytes, then %s %llu bytes)", name, s->key,
 				               cv_dtype_name(s->dtype), (unsigned long long)s->nbytes,
@@ -240,7 +228,7 @@ static ms_err pl_add_storage(pl *P, const char *key, size_t keylen, cv_dtype dt,
 			return MS_OK;
 		}
 	}
-	if (!pl_grow((void **)&p->st, &p->capst, p->nst, sizeof *p->st)) return MS_ERR_NOMEM;
+	if (!cv_grow((void **)&p->st, &p->capst, p->nst, sizeof *p->st)) return MS_ERR_NOMEM;
 	cv_storage *s = &p->st[p->nst];
 	memset(s, 0, sizeof *s);
 	if (!(s->key = strndup(key, keylen))) return MS_ERR_NOMEM;
@@ -255,28 +243,28 @@ static ms_err pl_storage(pl *P, const pv *sv, const char *name, cv_dtype *sdt, b
                          size_t *idx)
 {
 	if (!sv || sv->kind != PV_PERSID || !sv->u.persid.pid)
-		return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+		return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 		               "%s: cannot convert: the tensor's storage is not a persistent id", name);
 	const pv *pid = sv->u.persid.pid;
 	if (pid->kind != PV_TUPLE || (pid->u.seq.n != 5 && pid->u.seq.n != 6) ||
 	    !pl_str_is(pid->u.seq.v[0], "storage"))
-		return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+		return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 		               "%s: cannot convert: persistent id is not ('storage', type, key, "
 		               "location, numel)", name);
 	const pv *const *f = (const pv *const *)pid->u.seq.v;
 	const pv *ty = f[1];
 	if (!ty || ty->kind != PV_GLOBAL || ty->u.g.unresolved ||
 	    (strcmp(pl_gmod(ty), "torch") != 0 && strcmp(pl_gmod(ty), "torch.cuda") != 0))
-		return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+		return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 		               "%s: cannot convert: storage type is not a torch storage class", name);
 	const pl_map *m = pl_find(pl_storage_types, sizeof pl_storage_types / sizeof *pl_storage_types,
 	                          pl_gname(ty));
 	if (!m)
-		return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+		return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 		               "%s: cannot convert: unknown storage type %s.%s", name, pl_gmod(ty),
 		               pl_gname(ty));
 	if (m->dtype < 0)
-		return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED, "%s: cannot convert: %s (%s.%s)",
+		return cv_fail(P->err, MS_ERR_UNSUPPORTED, "%s: cannot convert: %s (%s.%s)",
 		               name, m->why, pl_gmod(ty), pl_gname(ty));
 	*sdt = (cv_dtype)m->dtype;
 	*untyped = strcmp(m->name, "UntypedStorage") == 0;
@@ -284,11 +272,11 @@ static ms_err pl_storage(pl *P, const pv *sv, const char *name, cv_dtype *sdt, b
 	size_t keylen;
 	int64_t numel;
 	if (!pl_str(f[2], &key, &keylen) || !pl_int(f[4], &numel) || numel < 0)
-		return cv_fail(P->msg, P->msglen, MS_ERR_MALFORMED,
+		return cv_fail(P->err, MS_ERR_MALFORMED,
 		               "%s: storage key must be a string and numel a non-negative int", name);
 	uint64_t nbytes;
 	if (ms_mul_ovf((uint64_t)numel, cv_dtype_size(*sdt), &nbytes))
-		return cv_fail(P->msg, P->msglen, MS_ERR_OVERFLOW, "%s: storage size overflows", name);
+		return cv_fail(P->err, MS_ERR_OVERFLOW, "%s: storage size overflows", name);
 	ms_err rc = pl_add_storage(P, key, keylen, *sdt, nbytes, name, idx);
 	if (rc != MS_OK || pid->u.seq.n == 5) return rc;
 	P->p->legacy = true;
@@ -301,12 +289,12 @@ static ms_err pl_storage(pl *P, const pv *sv, const char *name, cv_dtype *sdt, b
 	if (view->kind != PV_TUPLE || view->u.seq.n != 3 || !pl_str(view->u.seq.v[0], &vkey, &vkeylen) ||
 	    !pl_int(view->u.seq.v[1], &voff) || !pl_int(view->u.seq.v[2], &vsize) || voff < 0 ||
 	    vsize < 0)
-		return cv_fail(P->msg, P->msglen, MS_ERR_MALFORMED, "%s: malformed storage view", name);
+		return cv_fail(P->err, MS_ERR_MALFORMED, "%s: malformed storage view", name);
 	size_t es = cv_dtype_size(*sdt), root = *idx;
 	uint64_t boff, blen, bend;
 	if (ms_mul_ovf((uint64_t)voff, es, &boff) || ms_mul_ovf((uint64_t)vsize, es, &blen) ||
 	    ms_add_ovf(boff, blen, &bend) || bend > P->p->st[root].nbytes)
-		return cv_fail(P->msg, P->msglen, MS_ERR_MALFORMED,
+		return cv_fail(P->err, MS_ERR_MALFORMED,
 		               "%s: storage view lies outside its storage", name);
 	if ((rc = pl_add_storage(P, vkey, vkeylen, *sdt, blen, name, idx)) != MS_OK) return rc;
 	cv_storage *vs = &P->p->st[*idx];
@@ -324,10 +312,10 @@ static ms_err pl_dims(pl *P, const pv *v, const char *what, const char *name, ui
 {
 	const pv_vec *s = pl_int_seq(v);
 	if (!s)
-		return cv_fail(P->msg, P->msglen, MS_ERR_MALFORMED, "%s: tensor %s is not a tuple of ints",
+		return cv_fail(P->err, MS_ERR_MALFORMED, "%s: tensor %s is not a tuple of ints",
 		               name, what);
 	if (s->n > MS_MAX_TENSOR_DIMS)
-		return cv_fail(P->msg, P->msglen, MS_ERR_LIMIT, "%s: %zu dimensions (limit %u)", name,
+		return cv_fail(P->err, MS_ERR_LIMIT, "%s: %zu dimensions (limit %u)", name,
 		               s->n, MS_MAX_TENSOR_DIMS);
 	*ndim = (unsigned)s->n;
 	*out = NULL;
@@ -338,7 +326,7 @@ static ms_err pl_dims(pl *P, const pv *v, const char *what, const char *name, ui
 		int64_t x;
 		if (!pl_int(s->v[i], &x) || x < 0) {
 			free(d);
-			return cv_fail(P->msg, P->msglen, MS_ERR_MALFORMED,
+			return cv_fail(P->err, MS_ERR_MALFORMED,
 			               "%s: tensor %s[%zu] is not a non-negative int", name, what, i);
 		}
 		d[i] = (uint64_t)x;
@@ -358,26 +346,26 @@ static ms_err pl_add_tensor(pl *P, const char *name, const pv *storage, const pv
 	dt = sdt;
 	if (dtype_g) {
 		if (!dtype_g || dtype_g->kind != PV_GLOBAL || strcmp(pl_gmod(dtype_g), "torch") != 0)
-			return cv_fail(P->msg, P->msglen, MS_ERR_MALFORMED,
+			return cv_fail(P->err, MS_ERR_MALFORMED,
 			               "%s: _rebuild_tensor_v3 dtype is not a torch dtype", name);
 		const pl_map *m = pl_find(pl_dtypes, sizeof pl_dtypes / sizeof *pl_dtypes,
 		                          pl_gname(dtype_g));
 		if (!m)
-			return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+			return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 			               "%s: cannot convert: dtype torch.%s has no safetensors equivalent",
 			               name, pl_gname(dtype_g));
 		if (m->dtype < 0)
-			return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+			return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 			               "%s: cannot convert: %s (torch.%s)", name, m->why, pl_gname(dtype_g));
 		dt = (cv_dtype)m->dtype;
 		if (!untyped && dt != sdt)
-			return cv_fail(P->msg, P->msglen, MS_ERR_MALFORMED,
+			return cv_fail(P->err, MS_ERR_MALFORMED,
 			               "%s: dtype %s disagrees with its typed storage (%s)", name,
 			               cv_dtype_name(dt), cv_dtype_name(sdt));
 	}
 	int64_t off;
 	if (!pl_int(offset, &off) || off < 0)
-		return cv_fail(P->msg, P->msglen, MS_ERR_MALFORMED,
+		return cv_fail(P->err, MS_ERR_MALFORMED,
 		               "%s: storage offset is not a non-negative int", name);
 	cv_tensor t;
 	memset(&t, 0, sizeof t);
@@ -389,7 +377,7 @@ static ms_err pl_add_tensor(pl *P, const char *name, const pv *storage, const pv
 	if ((rc = pl_dims(P, size, "size", name, &t.shape, &t.ndim)) != MS_OK) return rc;
 	if ((rc = pl_dims(P, stride, "stride", name, &t.stride, &nst)) != MS_OK) goto fail;
 	if (nst != t.ndim) {
-		rc = cv_fail(P->msg, P->msglen, MS_ERR_MALFORMED, "%s: %u sizes but %u strides", name,
+		rc = cv_fail(P->err, MS_ERR_MALFORMED, "%s: %u sizes but %u strides", name,
 		             t.ndim, nst);
 		goto fail;
 	}
@@ -398,7 +386,7 @@ static ms_err pl_add_tensor(pl *P, const char *name, const pv *storage, const pv
 		goto fail;
 	}
 	cv_plan *p = P->p;
-	if (!pl_grow((void **)&p->t, &p->capt, p->nt, sizeof *p->t)) {
+	if (!cv_grow((void **)&p->t, &p->capt, p->nt, sizeof *p->t)) {
 		rc = MS_ERR_NOMEM;
 		goto fail;
 	}
@@ -430,13 +418,13 @@ static ms_err pl_call(pl *P, const pv *fn, const pv *args, const pv *state, cons
 /* v is one value of the state dict. MS_EOF: not a tensor (a plain value to list). */
 static ms_err pl_value(pl *P, const pv *v, const char *name, unsigned depth)
 {
-	if (!v) return cv_fail(P->msg, P->msglen, MS_ERR_MALFORMED, "%s: missing value", name);
+	if (!v) return cv_fail(P->err, MS_ERR_MALFORMED, "%s: missing value", name);
 	if (v->kind != PV_OBJ) return MS_EOF;
 	if (pl_dict_items(v)) return MS_EOF; /* a nested dict: listed, see cv_plan_build */
 	if (!pl_is_call(v) || v->u.obj.how != PV_HOW_REDUCE) {
 		char r[200];
 		pv_render(v->u.obj.callable, r, sizeof r);
-		return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+		return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 		               "%s: cannot convert: value built by %s, which the converter does not "
 		               "interpret", name, r[0] ? r : "an unknown callable");
 	}
@@ -447,17 +435,17 @@ static ms_err pl_call(pl *P, const pv *fn, const pv *args, const pv *state, cons
                       unsigned depth)
 {
 	if (depth > PL_MAX_DEPTH)
-		return cv_fail(P->msg, P->msglen, MS_ERR_LIMIT, "%s: tensor wrappers nest too deep", name);
+		return cv_fail(P->err, MS_ERR_LIMIT, "%s: tensor wrappers nest too deep", name);
 	const char *mod = pl_gmod(fn), *fnn = pl_gname(fn);
 	size_t n = args && args->kind == PV_TUPLE ? args->u.seq.n : 0;
 	const pv *const *a = n ? (const pv *const *)args->u.seq.v : NULL;
 	if (!args || args->kind != PV_TUPLE)
-		return cv_fail(P->msg, P->msglen, MS_ERR_MALFORMED, "%s: %s.%s called without an "
+		return cv_fail(P->err, MS_ERR_MALFORMED, "%s: %s.%s called without an "
 		               "argument tuple", name, mod, fnn);
 	/* BUILD on a rebuilt tensor sets Python attributes (or, for very old torch.Tensor, its
 	 * storage); anything but an empty state could change what the tensor is. */
 	if (!pl_empty_or_none(state))
-		return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+		return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 		               "%s: cannot convert: the tensor has extra state set by BUILD", name);
 	if (!fn->u.g.unresolved && strcmp(mod, "torch._utils") == 0) {
 		if (strcmp(fnn, "_rebuild_tensor_v2") == 0 && (n == 6 || n == 7)) {
@@ -470,14 +458,14 @@ static ms_err pl_call(pl *P, const pv *fn, const pv *args, const pv *state, cons
 					if (!pl_int(kv->v[i], &b) || b) any = true;
 				}
 				if (!kv || any)
-					return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+					return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 					               "%s: cannot convert: tensor has neg/conj metadata", name);
 			}
 			return pl_add_tensor(P, name, a[0], a[1], a[2], a[3], NULL);
 		}
 		if (strcmp(fnn, "_rebuild_tensor_v3") == 0 && (n == 7 || n == 8)) {
 			if (n == 8 && !pl_empty_or_none(a[7]))
-				return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+				return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 				               "%s: cannot convert: tensor has neg/conj metadata", name);
 			return pl_add_tensor(P, name, a[0], a[1], a[2], a[3], a[6]);
 		}
@@ -487,13 +475,13 @@ static ms_err pl_call(pl *P, const pv *fn, const pv *args, const pv *state, cons
 		    (strcmp(fnn, "_rebuild_parameter_with_state") == 0 && n == 4)) {
 			const pv *d = a[0];
 			if (!pl_is_call(d) || d->u.obj.how != PV_HOW_REDUCE)
-				return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+				return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 				               "%s: cannot convert: parameter data is not a rebuilt tensor", name);
 			return pl_call(P, d->u.obj.callable, d->u.obj.args, d->u.obj.state, name, depth + 1);
 		}
 		for (size_t i = 0; i < sizeof pl_refused / sizeof *pl_refused; i++)
 			if (strcmp(fnn, pl_refused[i][0]) == 0)
-				return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+				return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 				               "%s: cannot convert: %s (torch._utils.%s)", name, pl_refused[i][1],
 				               fnn);
 	}
@@ -503,19 +491,19 @@ static ms_err pl_call(pl *P, const pv *fn, const pv *args, const pv *state, cons
 		if (!(pl_global_is(ty, "torch", "Tensor") ||
 		      pl_global_is(ty, "torch.nn.parameter", "Parameter") ||
 		      pl_global_is(ty, "torch.nn", "Parameter")))
-			return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+			return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 			               "%s: cannot convert: tensor subclass %s.%s", name,
 			               ty && ty->kind == PV_GLOBAL ? pl_gmod(ty) : "?",
 			               ty && ty->kind == PV_GLOBAL ? pl_gname(ty) : "?");
 		if (!pl_empty_or_none(a[3]))
-			return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+			return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 			               "%s: cannot convert: the tensor carries Python attributes", name);
 		if (!a[0] || a[0]->kind != PV_GLOBAL)
-			return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+			return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 			               "%s: cannot convert: _rebuild_from_type_v2 without a function", name);
 		return pl_call(P, a[0], a[2], NULL, name, depth + 1);
 	}
-	return cv_fail(P->msg, P->msglen, MS_ERR_UNSUPPORTED,
+	return cv_fail(P->err, MS_ERR_UNSUPPORTED,
 	               "%s: cannot convert: value built by %s.%s, which the converter does not "
 	               "interpret", name, mod, fnn);
 }
@@ -580,19 +568,19 @@ static ms_err pl_dedupe(cv_plan *p)
 
 static ms_err pl_skip(cv_plan *p, const char *name)
 {
-	if (!pl_grow((void **)&p->skipped, &p->capskipped, p->nskipped, sizeof *p->skipped))
+	if (!cv_grow((void **)&p->skipped, &p->capskipped, p->nskipped, sizeof *p->skipped))
 		return MS_ERR_NOMEM;
 	if (!(p->skipped[p->nskipped] = strdup(name))) return MS_ERR_NOMEM;
 	p->nskipped++;
 	return MS_OK;
 }
 
-ms_err cv_plan_build(const pv *root, const char *key, cv_plan *plan, char *msg, size_t msglen)
+ms_err cv_plan_build(const pv *root, const char *key, cv_plan *plan, ms_error *err)
 {
-	pl P = {plan, msg, msglen};
+	pl P = {plan, err};
 	const pv_vec *kv = pl_dict_items(root);
 	if (!kv)
-		return cv_fail(msg, msglen, MS_ERR_UNSUPPORTED,
+		return cv_fail(err, MS_ERR_UNSUPPORTED,
 		               "cannot convert: the checkpoint is not a dict of tensors (a whole pickled "
 		               "model or another object); save model.state_dict() instead");
 	const char *chosen = key;
@@ -609,7 +597,7 @@ ms_err cv_plan_build(const pv *root, const char *key, cv_plan *plan, char *msg, 
 		for (size_t i = 0; i + 1 < kv->n; i += 2)
 			if (pl_str_is(kv->v[i], chosen)) sel = pl_dict_items(kv->v[i + 1]);
 		if (!sel)
-			return cv_fail(msg, msglen, MS_ERR_ARG,
+			return cv_fail(err, MS_ERR_ARG,
 			               "--key %s: the checkpoint has no dict under that key", chosen);
 		if (!key) cv_plan_notice(plan, "converting the nested state dict under \"state_dict\"");
 		for (size_t i = 0; i + 1 < kv->n; i += 2) {
@@ -647,7 +635,7 @@ ms_err cv_plan_build(const pv *root, const char *key, cv_plan *plan, char *msg, 
 		if (rc != MS_OK) return rc;
 	}
 	if (plan->nt == 0 && nl)
-		return cv_fail(msg, msglen, MS_ERR_ARG,
+		return cv_fail(err, MS_ERR_ARG,
 		               "no tensors at the top level; state dicts are nested under: %s (choose one "
 		               "with --key)", nested);
 	return pl_dedupe(plan);
@@ -694,7 +682,7 @@ static bool pl_same_view(const cv_tensor *a, const cv_tensor *b, const cv_plan *
 	return true;
 }
 
-ms_err cv_plan_check(cv_plan *p, char *msg, size_t msglen)
+ms_err cv_plan_check(cv_plan *p, ms_error *err)
 {
 	pl_span *sp = p->nt ? calloc(p->nt, sizeof *sp) : NULL;
 	if (p->nt && !sp) return MS_ERR_NOMEM;
@@ -719,7 +707,7 @@ ms_err cv_plan_check(cv_plan *p, char *msg, size_t msglen)
 			if (ms_add_ovf(maxi, 1, &end) || ms_mul_ovf(end, es, &end)) goto ovf;
 			if (end > s->nbytes) {
 				free(sp);
-				return cv_fail(msg, msglen, MS_ERR_MALFORMED,
+				return cv_fail(err, MS_ERR_MALFORMED,
 				               "%s: tensor reaches byte %llu of a %llu-byte storage", t->name,
 				               (unsigned long long)end, (unsigned long long)s->nbytes);
 			}
@@ -732,7 +720,7 @@ ms_err cv_plan_check(cv_plan *p, char *msg, size_t msglen)
 		continue;
 ovf:
 		free(sp);
-		return cv_fail(msg, msglen, MS_ERR_OVERFLOW, "%s: tensor size overflows", t->name);
+		return cv_fail(err, MS_ERR_OVERFLOW, "%s: tensor size overflows", t->name);
 	}
 	if (nsp > 1) qsort_r(sp, nsp, sizeof *sp, pl_span_cmp, p->t);
 	/* Groups of byte-overlapping tensors inside one storage (HF _filter_shared_not_shared). */

@@ -106,14 +106,13 @@ static int sg_b64dec(const char *s, uint8_t *out, size_t want)
 }
 
 /* Creates path exclusively with mode and writes text; with force an old file is removed. */
-static ms_err sg_write_new(const char *path, const char *text, mode_t mode, int force, char *msg,
-                           size_t msglen)
+static ms_err sg_write_new(const char *path, const char *text, mode_t mode, int force, ms_error *err)
 {
 	if (force && unlink(path) != 0 && errno != ENOENT)
-		return cv_fail(msg, msglen, MS_ERR_IO, "%s: %s", path, strerror(errno));
+		return cv_fail(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
-		return cv_fail(msg, msglen, MS_ERR_IO, "%s: %s%s", path, strerror(errno),
+		return cv_fail(err, MS_ERR_IO, "%s: %s%s", path, strerror(errno),
 		               errno == EEXIST ? " (use --force to replace it)" : "");
 	int ok = cv_write_full(fd, text, strlen(text)) && fsync(fd) == 0;
 	int e = errno;
@@ -123,22 +122,22 @@ static ms_err sg_write_new(const char *path, const char *text, mode_t mode, int 
 	}
 	if (!ok) {
 		unlink(path);
-		return cv_fail(msg, msglen, MS_ERR_IO, "%s: %s", path, strerror(e));
+		return cv_fail(err, MS_ERR_IO, "%s: %s", path, strerror(e));
 	}
 	return MS_OK;
 }
 
 /* Writes text to path through a hidden temporary file in the same folder, then renames. */
-static ms_err sg_write_replace(const char *path, const char *text, char *msg, size_t msglen)
+static ms_err sg_write_replace(const char *path, const char *text, ms_error *err)
 {
 	char tmp[4096];
 	const char *slash = strrchr(path, '/');
 	int dl = slash ? (int)(slash - path + 1) : 0;
 	if ((size_t)snprintf(tmp, sizeof tmp, "%.*s.%s.tmp-XXXXXX", dl, path,
 	                     slash ? slash + 1 : path) >= sizeof tmp)
-		return cv_fail(msg, msglen, MS_ERR_ARG, "%s: path too long", path);
+		return cv_fail(err, MS_ERR_ARG, "%s: path too long", path);
 	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) return cv_fail(msg, msglen, MS_ERR_IO, "%s: %s", path, strerror(errno));
+	if (fd < 0) return cv_fail(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
 	int ok = cv_write_full(fd, text, strlen(text)) && fsync(fd) == 0 && fchmod(fd, 0644) == 0;
 	int e = errno;
 	if (close(fd) != 0 && ok) {
@@ -151,27 +150,24 @@ static ms_err sg_write_replace(const char *path, const char *text, char *msg, si
 	}
 	if (!ok) {
 		unlink(tmp);
-		return cv_fail(msg, msglen, MS_ERR_IO, "%s: %s", path, strerror(e));
+		return cv_fail(err, MS_ERR_IO, "%s: %s", path, strerror(e));
 	}
 	return MS_OK;
 }
 
 /* BLAKE2b-512 of a whole file, streamed; *size gets its length. */
 static ms_err sg_hash_file(const char *path, uint8_t hash[SG_HASH_BYTES], uint64_t *size,
-                           char *msg, size_t msglen)
+                           ms_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) return cv_fail(msg, msglen, MS_ERR_IO, "%s: %s", path, strerror(errno));
+	int fd;
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return cv_fail(msg, msglen, MS_ERR_IO, "%s: not a regular file", path);
-	}
+	ms_err orc = cv_open_regular(path, &fd, &st, err);
+	if (orc != MS_OK) return orc;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	uint8_t *buf = malloc(CV_CHUNK);
 	if (!buf) {
 		close(fd);
-		return cv_fail(msg, msglen, MS_ERR_NOMEM, "out of memory");
+		return cv_fail(err, MS_ERR_NOMEM, "out of memory");
 	}
 	crypto_generichash_state hs;
 	crypto_generichash_init(&hs, NULL, 0, SG_HASH_BYTES);
@@ -181,7 +177,7 @@ static ms_err sg_hash_file(const char *path, uint8_t hash[SG_HASH_BYTES], uint64
 		ssize_t r = read(fd, buf, CV_CHUNK);
 		if (r < 0) {
 			if (errno == EINTR) continue;
-			rc = cv_fail(msg, msglen, MS_ERR_IO, "%s: %s", path, strerror(errno));
+			rc = cv_fail(err, MS_ERR_IO, "%s: %s", path, strerror(errno));
 			break;
 		}
 		if (r == 0) break;
@@ -195,11 +191,11 @@ static ms_err sg_hash_file(const char *path, uint8_t hash[SG_HASH_BYTES], uint64
 	return rc;
 }
 
-ms_err ms_sign_keygen(const char *pub_path, const char *sec_path, const char *password,
-                      int force, char key_id[17], char *msg, size_t msglen)
+static ms_err sg_sign_keygen(const char *pub_path, const char *sec_path, const char *password,
+                             int force, char key_id[17], ms_error *err)
 {
-	if (!sg_init()) return cv_fail(msg, msglen, MS_ERR_CRYPTO, "libsodium failed to start");
-	if (!pub_path || !sec_path) return cv_fail(msg, msglen, MS_ERR_ARG, "key paths required");
+	if (!sg_init()) return cv_fail(err, MS_ERR_CRYPTO, "libsodium failed to start");
+	if (!pub_path || !sec_path) return cv_fail(err, MS_ERR_ARG, "key paths required");
 	ms_err rc = MS_OK;
 	uint8_t pk[SG_PK_BYTES];
 	uint8_t *sk = sodium_malloc(SG_SK_BYTES);
@@ -207,7 +203,7 @@ ms_err ms_sign_keygen(const char *pub_path, const char *sec_path, const char *pa
 	size_t b64len = sodium_base64_encoded_len(SG_SK_BYTES, sodium_base64_VARIANT_ORIGINAL);
 	char *text = sodium_malloc(b64len + 256);
 	if (!sk || !stream || !text) {
-		rc = cv_fail(msg, msglen, MS_ERR_NOMEM, "out of memory (sodium_malloc)");
+		rc = cv_fail(err, MS_ERR_NOMEM, "out of memory (sodium_malloc)");
 		goto out;
 	}
 	memset(sk, 0, SG_SK_BYTES);
@@ -220,7 +216,7 @@ ms_err ms_sign_keygen(const char *pub_path, const char *sec_path, const char *pa
 	memcpy(pk, "Ed", 2);
 	memcpy(pk + 2, keynum, SG_KEYNUM);
 	if (crypto_sign_keypair(pk + 2 + SG_KEYNUM, secret) != 0) {
-		rc = cv_fail(msg, msglen, MS_ERR_CRYPTO, "key generation failed");
+		rc = cv_fail(err, MS_ERR_CRYPTO, "key generation failed");
 		goto out;
 	}
 	sg_chk(sk, secret + 64);
@@ -235,7 +231,7 @@ ms_err ms_sign_keygen(const char *pub_path, const char *sec_path, const char *pa
 			                                       mem) == 0)
 				break;
 			if (mem <= crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_INTERACTIVE) {
-				rc = cv_fail(msg, msglen, MS_ERR_CRYPTO, "scrypt failed (out of memory?)");
+				rc = cv_fail(err, MS_ERR_CRYPTO, "scrypt failed (out of memory?)");
 				goto out;
 			}
 			mem /= 2;
@@ -254,18 +250,18 @@ ms_err ms_sign_keygen(const char *pub_path, const char *sec_path, const char *pa
 	if (!force) {
 		struct stat st;
 		if (lstat(pub_path, &st) == 0) {
-			rc = cv_fail(msg, msglen, MS_ERR_IO, "%s: file exists (use --force to replace it)",
+			rc = cv_fail(err, MS_ERR_IO, "%s: file exists (use --force to replace it)",
 			             pub_path);
 			goto out;
 		}
 	}
-	if ((rc = sg_write_new(sec_path, text, 0600, force, msg, msglen)) != MS_OK) goto out;
+	if ((rc = sg_write_new(sec_path, text, 0600, force, err)) != MS_OK) goto out;
 	char pubtext[256];
 	n = snprintf(pubtext, sizeof pubtext, SG_UC "minisign public key %s\n", id);
 	sodium_bin2base64(pubtext + n, sizeof pubtext - (size_t)n - 2, pk, SG_PK_BYTES,
 	                  sodium_base64_VARIANT_ORIGINAL);
 	strcat(pubtext, "\n");
-	if ((rc = sg_write_new(pub_path, pubtext, 0644, force, msg, msglen)) != MS_OK) {
+	if ((rc = sg_write_new(pub_path, pubtext, 0644, force, err)) != MS_OK) {
 		unlink(sec_path);
 		goto out;
 	}
@@ -277,29 +273,35 @@ out:
 	return rc;
 }
 
+ms_err ms_sign_keygen(const char *pub_path, const char *sec_path, const char *password,
+                      int force, char key_id[17], ms_error *err)
+{
+	ms_error_clear(err);
+	return cv_done(err, sg_sign_keygen(pub_path, sec_path, password, force, key_id, err));
+}
+
 /* Loads a secret key file into sodium_malloc memory (SG_SK_BYTES, decrypted). */
-static ms_err sg_load_sk(const char *path, const char *password, uint8_t **out, char *msg,
-                         size_t msglen)
+static ms_err sg_load_sk(const char *path, const char *password, uint8_t **out, ms_error *err)
 {
 	*out = NULL;
 	char *text = NULL;
 	size_t len = 0;
-	ms_err rc = cv_read_small(path, SG_KEYFILE_MAX, &text, &len, msg, msglen);
+	ms_err rc = cv_read_small(path, SG_KEYFILE_MAX, &text, &len, err);
 	if (rc != MS_OK) return rc;
 	uint8_t *sk = sodium_malloc(SG_SK_BYTES);
 	uint8_t *stream = sodium_malloc(SG_SK_SECRET_LEN);
 	char *lines[2];
 	if (!sk || !stream) {
-		rc = cv_fail(msg, msglen, MS_ERR_NOMEM, "out of memory (sodium_malloc)");
+		rc = cv_fail(err, MS_ERR_NOMEM, "out of memory (sodium_malloc)");
 		goto out;
 	}
 	if (sg_lines(text, lines, 2) != 2 || strncmp(lines[0], SG_UC, strlen(SG_UC)) != 0 ||
 	    !sg_b64dec(lines[1], sk, SG_SK_BYTES)) {
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "%s: not a minisign secret key", path);
+		rc = cv_fail(err, MS_ERR_MALFORMED, "%s: not a minisign secret key", path);
 		goto out;
 	}
 	if (memcmp(sk, "Ed", 2) != 0 || memcmp(sk + 4, "B2", 2) != 0) {
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED,
+		rc = cv_fail(err, MS_ERR_MALFORMED,
 		             "%s: unsupported signature or checksum algorithm", path);
 		goto out;
 	}
@@ -309,13 +311,13 @@ static ms_err sg_load_sk(const char *path, const char *password, uint8_t **out, 
 	} else if (memcmp(sk + 2, "\0\0", 2) == 0) {
 		enc = 0;
 	} else {
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "%s: unsupported key derivation function",
+		rc = cv_fail(err, MS_ERR_MALFORMED, "%s: unsupported key derivation function",
 		             path);
 		goto out;
 	}
 	if (enc) {
 		if (!password || !*password) {
-			rc = cv_fail(msg, msglen, MS_ERR_CRYPTO,
+			rc = cv_fail(err, MS_ERR_CRYPTO,
 			             "%s: the key is encrypted; set MSCAN_PASSWORD", path);
 			goto out;
 		}
@@ -324,7 +326,7 @@ static ms_err sg_load_sk(const char *path, const char *password, uint8_t **out, 
 		    crypto_pwhash_scryptsalsa208sha256(stream, SG_SK_SECRET_LEN, password,
 		                                       strlen(password), sk + SG_SALT_OFF, ops,
 		                                       (size_t)mem) != 0) {
-			rc = cv_fail(msg, msglen, MS_ERR_CRYPTO, "%s: scrypt failed", path);
+			rc = cv_fail(err, MS_ERR_CRYPTO, "%s: scrypt failed", path);
 			goto out;
 		}
 		for (size_t i = 0; i < SG_SK_SECRET_LEN; i++) sk[SG_SK_SECRET_OFF + i] ^= stream[i];
@@ -335,7 +337,7 @@ static ms_err sg_load_sk(const char *path, const char *password, uint8_t **out, 
 	/* minisign 0.11 leaves chk all zero in unencrypted (-W) keys: accept that there only. */
 	static const uint8_t zero[32];
 	if (sodium_memcmp(chk, stored, 32) != 0 && (enc || memcmp(stored, zero, 32) != 0)) {
-		rc = cv_fail(msg, msglen, MS_ERR_CRYPTO, "%s: %s", path,
+		rc = cv_fail(err, MS_ERR_CRYPTO, "%s: %s", path,
 		             enc ? "wrong password for that key" : "key checksum mismatch");
 		goto out;
 	}
@@ -350,17 +352,17 @@ out:
 	return rc;
 }
 
-static ms_err sg_load_pk(const char *path, uint8_t pk[SG_PK_BYTES], char *msg, size_t msglen)
+static ms_err sg_load_pk(const char *path, uint8_t pk[SG_PK_BYTES], ms_error *err)
 {
 	char *text = NULL;
-	ms_err rc = cv_read_small(path, SG_KEYFILE_MAX, &text, NULL, msg, msglen);
+	ms_err rc = cv_read_small(path, SG_KEYFILE_MAX, &text, NULL, err);
 	if (rc != MS_OK) return rc;
 	char *lines[2];
 	size_t n = sg_lines(text, lines, 2);
 	/* minisign -P style: a bare base64 line is accepted as well. */
 	const char *b64 = n == 2 ? lines[1] : n == 1 ? lines[0] : "";
 	if (!sg_b64dec(b64, pk, SG_PK_BYTES) || memcmp(pk, "Ed", 2) != 0)
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "%s: not a minisign public key", path);
+		rc = cv_fail(err, MS_ERR_MALFORMED, "%s: not a minisign public key", path);
 	free(text);
 	return rc;
 }
@@ -380,11 +382,10 @@ static const char *sg_basename(const char *p)
 	return s ? s + 1 : p;
 }
 
-static ms_err sg_sign_file(const char *file, const uint8_t *sk, const char *tc_in, char *msg,
-                           size_t msglen)
+static ms_err sg_sign_file(const char *file, const uint8_t *sk, const char *tc_in, ms_error *err)
 {
 	uint8_t hash[SG_HASH_BYTES];
-	ms_err rc = sg_hash_file(file, hash, NULL, msg, msglen);
+	ms_err rc = sg_hash_file(file, hash, NULL, err);
 	if (rc != MS_OK) return rc;
 	char deftc[1024];
 	const char *tc = tc_in;
@@ -396,7 +397,7 @@ static ms_err sg_sign_file(const char *file, const uint8_t *sk, const char *tc_i
 		tc = deftc;
 	}
 	if (!sg_tc_ok(tc))
-		return cv_fail(msg, msglen, MS_ERR_ARG,
+		return cv_fail(err, MS_ERR_ARG,
 		               "trusted comment must be one line of printable text under 8 KiB");
 	uint8_t sig[SG_SIG_BYTES];
 	memcpy(sig, "ED", 2);
@@ -405,7 +406,7 @@ static ms_err sg_sign_file(const char *file, const uint8_t *sk, const char *tc_i
 	crypto_sign_detached(sig + 10, NULL, hash, sizeof hash, secret);
 	size_t tcl = strlen(tc);
 	uint8_t *sigtc = malloc(64 + tcl);
-	if (!sigtc) return cv_fail(msg, msglen, MS_ERR_NOMEM, "out of memory");
+	if (!sigtc) return cv_fail(err, MS_ERR_NOMEM, "out of memory");
 	memcpy(sigtc, sig + 10, 64);
 	memcpy(sigtc + 64, tc, tcl);
 	uint8_t global[64];
@@ -414,7 +415,7 @@ static ms_err sg_sign_file(const char *file, const uint8_t *sk, const char *tc_i
 
 	size_t cap = tcl + 512;
 	char *text = malloc(cap);
-	if (!text) return cv_fail(msg, msglen, MS_ERR_NOMEM, "out of memory");
+	if (!text) return cv_fail(err, MS_ERR_NOMEM, "out of memory");
 	char b1[128], b2[128];
 	sodium_bin2base64(b1, sizeof b1, sig, sizeof sig, sodium_base64_VARIANT_ORIGINAL);
 	sodium_bin2base64(b2, sizeof b2, global, sizeof global, sodium_base64_VARIANT_ORIGINAL);
@@ -425,9 +426,9 @@ static ms_err sg_sign_file(const char *file, const uint8_t *sk, const char *tc_i
 	char sigpath[4096];
 	if ((size_t)snprintf(sigpath, sizeof sigpath, "%s" MS_SIGN_SUFFIX, file) >= sizeof sigpath) {
 		free(text);
-		return cv_fail(msg, msglen, MS_ERR_ARG, "%s: path too long", file);
+		return cv_fail(err, MS_ERR_ARG, "%s: path too long", file);
 	}
-	rc = sg_write_replace(sigpath, text, msg, msglen);
+	rc = sg_write_replace(sigpath, text, err);
 	free(text);
 	return rc;
 }
@@ -459,11 +460,11 @@ static int sg_is_sig_or_manifest(const char *name)
 }
 
 /* Lists the regular files of dir that the manifest covers, sorted. */
-static ms_err sg_list(const char *dir, sg_names *out, char *msg, size_t msglen)
+static ms_err sg_list(const char *dir, sg_names *out, ms_error *err)
 {
 	memset(out, 0, sizeof *out);
 	DIR *d = opendir(dir);
-	if (!d) return cv_fail(msg, msglen, MS_ERR_IO, "%s: %s", dir, strerror(errno));
+	if (!d) return cv_fail(err, MS_ERR_IO, "%s: %s", dir, strerror(errno));
 	ms_err rc = MS_OK;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
@@ -471,18 +472,18 @@ static ms_err sg_list(const char *dir, sg_names *out, char *msg, size_t msglen)
 		if (sg_is_sig_or_manifest(e->d_name)) continue;
 		struct stat st;
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-			rc = cv_fail(msg, msglen, MS_ERR_IO, "%s/%s: %s", dir, e->d_name, strerror(errno));
+			rc = cv_fail(err, MS_ERR_IO, "%s/%s: %s", dir, e->d_name, strerror(errno));
 			break;
 		}
 		if (!S_ISREG(st.st_mode)) {
-			rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED,
+			rc = cv_fail(err, MS_ERR_UNSUPPORTED,
 			             "%s/%s: only regular files can be signed in a folder (no subfolders, "
 			             "links or devices)", dir, e->d_name);
 			break;
 		}
 		for (const char *p = e->d_name; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-				rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED,
+				rc = cv_fail(err, MS_ERR_UNSUPPORTED,
 				             "%s: a file name contains control characters", dir);
 				goto done;
 			}
@@ -490,14 +491,14 @@ static ms_err sg_list(const char *dir, sg_names *out, char *msg, size_t msglen)
 			size_t nc = out->cap ? out->cap * 2 : 16;
 			char **v = realloc(out->v, nc * sizeof *v);
 			if (!v) {
-				rc = cv_fail(msg, msglen, MS_ERR_NOMEM, "out of memory");
+				rc = cv_fail(err, MS_ERR_NOMEM, "out of memory");
 				break;
 			}
 			out->v = v;
 			out->cap = nc;
 		}
 		if (!(out->v[out->n] = strdup(e->d_name))) {
-			rc = cv_fail(msg, msglen, MS_ERR_NOMEM, "out of memory");
+			rc = cv_fail(err, MS_ERR_NOMEM, "out of memory");
 			break;
 		}
 		out->n++;
@@ -522,21 +523,20 @@ static void sg_hex(const uint8_t *b, size_t n, char *out)
 	out[2 * n] = 0;
 }
 
-static ms_err sg_manifest_text(const char *dir, const sg_names *names, char **out, char *msg,
-                               size_t msglen)
+static ms_err sg_manifest_text(const char *dir, const sg_names *names, char **out, ms_error *err)
 {
 	*out = NULL;
 	size_t cap = 64, len = 0;
 	for (size_t i = 0; i < names->n; i++) cap += strlen(names->v[i]) + 160;
 	char *t = malloc(cap);
-	if (!t) return cv_fail(msg, msglen, MS_ERR_NOMEM, "out of memory");
+	if (!t) return cv_fail(err, MS_ERR_NOMEM, "out of memory");
 	len += (size_t)snprintf(t, cap, SG_MANIFEST_HEAD);
 	for (size_t i = 0; i < names->n; i++) {
 		char path[4096], hex[2 * SG_HASH_BYTES + 1];
 		uint8_t h[SG_HASH_BYTES];
 		uint64_t size;
 		snprintf(path, sizeof path, "%s/%s", dir, names->v[i]);
-		ms_err rc = sg_hash_file(path, h, &size, msg, msglen);
+		ms_err rc = sg_hash_file(path, h, &size, err);
 		if (rc != MS_OK) {
 			free(t);
 			return rc;
@@ -555,15 +555,15 @@ static int sg_is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-ms_err ms_sign_path(const char *path, const char *sec_path, const char *password,
-                    const char *trusted_comment, char *msg, size_t msglen)
+static ms_err sg_sign_path(const char *path, const char *sec_path, const char *password,
+                           const char *trusted_comment, ms_error *err)
 {
-	if (!sg_init()) return cv_fail(msg, msglen, MS_ERR_CRYPTO, "libsodium failed to start");
+	if (!sg_init()) return cv_fail(err, MS_ERR_CRYPTO, "libsodium failed to start");
 	uint8_t *sk = NULL;
-	ms_err rc = sg_load_sk(sec_path, password, &sk, msg, msglen);
+	ms_err rc = sg_load_sk(sec_path, password, &sk, err);
 	if (rc != MS_OK) return rc;
 	if (!sg_is_dir(path)) {
-		rc = sg_sign_file(path, sk, trusted_comment, msg, msglen);
+		rc = sg_sign_file(path, sk, trusted_comment, err);
 		sodium_free(sk);
 		return rc;
 	}
@@ -571,10 +571,10 @@ ms_err ms_sign_path(const char *path, const char *sec_path, const char *password
 	char *text = NULL;
 	char mpath[4096];
 	snprintf(mpath, sizeof mpath, "%s/%s", path, MS_SIGN_MANIFEST);
-	if ((rc = sg_list(path, &names, msg, msglen)) != MS_OK) goto out;
-	if ((rc = sg_manifest_text(path, &names, &text, msg, msglen)) != MS_OK) goto out;
-	if ((rc = sg_write_replace(mpath, text, msg, msglen)) != MS_OK) goto out;
-	rc = sg_sign_file(mpath, sk, trusted_comment, msg, msglen);
+	if ((rc = sg_list(path, &names, err)) != MS_OK) goto out;
+	if ((rc = sg_manifest_text(path, &names, &text, err)) != MS_OK) goto out;
+	if ((rc = sg_write_replace(mpath, text, err)) != MS_OK) goto out;
+	rc = sg_sign_file(mpath, sk, trusted_comment, err);
 out:
 	free(text);
 	sg_names_free(&names);
@@ -582,26 +582,33 @@ out:
 	return rc;
 }
 
+ms_err ms_sign_path(const char *path, const char *sec_path, const char *password,
+                    const char *trusted_comment, ms_error *err)
+{
+	ms_error_clear(err);
+	return cv_done(err, sg_sign_path(path, sec_path, password, trusted_comment, err));
+}
+
 /* Verifies file against file.minisig. */
 static ms_err sg_verify_file(const char *file, const uint8_t pk[SG_PK_BYTES], char *trusted,
-                             size_t tlen, char *msg, size_t msglen)
+                             size_t tlen, ms_error *err)
 {
 	char sigpath[4096];
 	if ((size_t)snprintf(sigpath, sizeof sigpath, "%s" MS_SIGN_SUFFIX, file) >= sizeof sigpath)
-		return cv_fail(msg, msglen, MS_ERR_ARG, "%s: path too long", file);
+		return cv_fail(err, MS_ERR_ARG, "%s: path too long", file);
 	char *text = NULL;
-	ms_err rc = cv_read_small(sigpath, SG_SIGFILE_MAX, &text, NULL, msg, msglen);
+	ms_err rc = cv_read_small(sigpath, SG_SIGFILE_MAX, &text, NULL, err);
 	if (rc != MS_OK) return rc;
 	char *lines[4];
 	uint8_t sig[SG_SIG_BYTES], global[64];
 	if (sg_lines(text, lines, 4) != 4 || strncmp(lines[0], SG_UC, strlen(SG_UC)) != 0 ||
 	    strncmp(lines[2], SG_TCP, strlen(SG_TCP)) != 0 ||
 	    !sg_b64dec(lines[1], sig, sizeof sig) || !sg_b64dec(lines[3], global, sizeof global)) {
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "%s: not a minisign signature", sigpath);
+		rc = cv_fail(err, MS_ERR_MALFORMED, "%s: not a minisign signature", sigpath);
 		goto out;
 	}
 	if (memcmp(sig, "ED", 2) != 0) {
-		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED,
+		rc = cv_fail(err, MS_ERR_UNSUPPORTED,
 		             "%s: only prehashed (\"ED\") signatures are supported (sign with minisign -H "
 		             "or a minisign >= 0.11 default)", sigpath);
 		goto out;
@@ -610,22 +617,22 @@ static ms_err sg_verify_file(const char *file, const uint8_t pk[SG_PK_BYTES], ch
 		char a[17], b[17];
 		sg_keyid(sig + 2, a);
 		sg_keyid(pk + 2, b);
-		rc = cv_fail(msg, msglen, MS_ERR_MISMATCH,
+		rc = cv_fail(err, MS_ERR_MISMATCH,
 		             "%s: signed by key %s, but the public key is %s", file, a, b);
 		goto out;
 	}
 	uint8_t hash[SG_HASH_BYTES];
-	if ((rc = sg_hash_file(file, hash, NULL, msg, msglen)) != MS_OK) goto out;
+	if ((rc = sg_hash_file(file, hash, NULL, err)) != MS_OK) goto out;
 	const uint8_t *edpk = pk + 2 + SG_KEYNUM;
 	if (crypto_sign_verify_detached(sig + 10, hash, sizeof hash, edpk) != 0) {
-		rc = cv_fail(msg, msglen, MS_ERR_MISMATCH, "%s: signature verification failed", file);
+		rc = cv_fail(err, MS_ERR_MISMATCH, "%s: signature verification failed", file);
 		goto out;
 	}
 	const char *tc = lines[2] + strlen(SG_TCP);
 	size_t tcl = strlen(tc);
 	uint8_t *sigtc = malloc(64 + tcl);
 	if (!sigtc) {
-		rc = cv_fail(msg, msglen, MS_ERR_NOMEM, "out of memory");
+		rc = cv_fail(err, MS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	memcpy(sigtc, sig + 10, 64);
@@ -633,7 +640,7 @@ static ms_err sg_verify_file(const char *file, const uint8_t pk[SG_PK_BYTES], ch
 	int bad = crypto_sign_verify_detached(global, sigtc, 64 + tcl, edpk) != 0;
 	free(sigtc);
 	if (bad) {
-		rc = cv_fail(msg, msglen, MS_ERR_MISMATCH, "%s: trusted comment signature failed", file);
+		rc = cv_fail(err, MS_ERR_MISMATCH, "%s: trusted comment signature failed", file);
 		goto out;
 	}
 	if (trusted && tlen) snprintf(trusted, tlen, "%s", tc);
@@ -642,30 +649,30 @@ out:
 	return rc;
 }
 
-ms_err ms_sign_verify(const char *path, const char *pub_path, char *trusted, size_t tlen,
-                      char *msg, size_t msglen)
+static ms_err sg_sign_verify(const char *path, const char *pub_path, char *trusted, size_t tlen,
+                             ms_error *err)
 {
-	if (!sg_init()) return cv_fail(msg, msglen, MS_ERR_CRYPTO, "libsodium failed to start");
+	if (!sg_init()) return cv_fail(err, MS_ERR_CRYPTO, "libsodium failed to start");
 	uint8_t pk[SG_PK_BYTES];
-	ms_err rc = sg_load_pk(pub_path, pk, msg, msglen);
+	ms_err rc = sg_load_pk(pub_path, pk, err);
 	if (rc != MS_OK) return rc;
-	if (!sg_is_dir(path)) return sg_verify_file(path, pk, trusted, tlen, msg, msglen);
+	if (!sg_is_dir(path)) return sg_verify_file(path, pk, trusted, tlen, err);
 
 	char mpath[4096];
 	snprintf(mpath, sizeof mpath, "%s/%s", path, MS_SIGN_MANIFEST);
-	if ((rc = sg_verify_file(mpath, pk, trusted, tlen, msg, msglen)) != MS_OK) return rc;
+	if ((rc = sg_verify_file(mpath, pk, trusted, tlen, err)) != MS_OK) return rc;
 	/* The manifest is authentic; now every file must match it, and nothing else be there. */
 	char *signed_text = NULL, *now_text = NULL;
 	sg_names names;
 	memset(&names, 0, sizeof names);
-	if ((rc = cv_read_small(mpath, SG_MANIFEST_MAX, &signed_text, NULL, msg, msglen)) != MS_OK)
+	if ((rc = cv_read_small(mpath, SG_MANIFEST_MAX, &signed_text, NULL, err)) != MS_OK)
 		goto out;
 	if (strncmp(signed_text, SG_MANIFEST_HEAD, strlen(SG_MANIFEST_HEAD)) != 0) {
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "%s: not an mscan manifest", mpath);
+		rc = cv_fail(err, MS_ERR_MALFORMED, "%s: not an mscan manifest", mpath);
 		goto out;
 	}
-	if ((rc = sg_list(path, &names, msg, msglen)) != MS_OK) goto out;
-	if ((rc = sg_manifest_text(path, &names, &now_text, msg, msglen)) != MS_OK) goto out;
+	if ((rc = sg_list(path, &names, err)) != MS_OK) goto out;
+	if ((rc = sg_manifest_text(path, &names, &now_text, err)) != MS_OK) goto out;
 	if (strcmp(signed_text, now_text) != 0) {
 		/* Name the first line that differs: a modified, missing or extra file. */
 		char *a = signed_text, *b = now_text;
@@ -685,13 +692,13 @@ ms_err ms_sign_verify(const char *path, const char *pub_path, char *trusted, siz
 		cv_printable(pa, sizeof pa, fa);
 		cv_printable(pb, sizeof pb, fb);
 		if (*fa && *fb && strcmp(fa, fb) == 0)
-			rc = cv_fail(msg, msglen, MS_ERR_MISMATCH, "%s/%s: modified (hash or size differs "
+			rc = cv_fail(err, MS_ERR_MISMATCH, "%s/%s: modified (hash or size differs "
 			             "from the signed manifest)", path, pa);
 		else if (*fa && (!*fb || strcmp(fa, fb) < 0))
-			rc = cv_fail(msg, msglen, MS_ERR_MISMATCH, "%s/%s: listed in the signed manifest "
+			rc = cv_fail(err, MS_ERR_MISMATCH, "%s/%s: listed in the signed manifest "
 			             "but missing", path, pa);
 		else
-			rc = cv_fail(msg, msglen, MS_ERR_MISMATCH, "%s/%s: not in the signed manifest",
+			rc = cv_fail(err, MS_ERR_MISMATCH, "%s/%s: not in the signed manifest",
 			             path, pb);
 	}
 out:
@@ -699,4 +706,11 @@ out:
 	free(now_text);
 	sg_names_free(&names);
 	return rc;
+}
+
+ms_err ms_sign_verify(const char *path, const char *pub_path, char *trusted, size_t tlen,
+                      ms_error *err)
+{
+	ms_error_clear(err);
+	return cv_done(err, sg_sign_verify(path, pub_path, trusted, tlen, err));
 }

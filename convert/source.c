@@ -4,14 +4,16 @@
  * Checkpoint sources for the converter.
  *
  * Zip (formats.md A.1): "<prefix>/data.pkl" (main pickle), "<prefix>/byteorder" ("little" or
- * "big"; absent = little), "<prefix>/data/<key>" (raw storage bytes, STORED). libzip opens the
- * archive with consistency checks and reads the small members; the data offset of each storage
+ * "big"; absent = little), "<prefix>/data/<key>" (raw storage bytes, STORED). libzip's
+ * consistency check must accept the archive; then the scan's zip engine (formats/fmt_zip.c:
+ * zip_dir_find as miniz, zip_cd_read, zip_local_read, zip_member) reads the directory and the
+ * small members, so what is converted is what the scan read. The data offset of each storage
  * record is computed as torch does: local header offset (central directory, ZIP64 aware) + 30
  * + the local header's name and extra lengths.
  *
  * Legacy stream (A.2.1): pickle(magic) pickle(1001) pickle(sys_info) pickle(main)
  * pickle(sorted keys) then, per key in that order, int64 LE numel + numel*es bytes (always
- * little-endian).
+ * little-endian), walked with the scan's tz_legacy_record (formats/fmt_torchlegacy.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,15 +25,16 @@
 
 
 #include "formats/libzip_api.h"
+#include "formats/torch_private.h"
+#include "formats/zip_private.h"
 #include "scanner/arena_private.h"
 #include "conv_private.h"
 #include "scanner/bytes.h"
 #include "scanner/limits.h"
 #include "scanner/scan_private.h"
 
-#define SRC_MAX_PKL ((size_t)1 << 30) /* data.pkl bytes read into memory */
 
-static const uint8_t src_legacy_magic[] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+static const uint8_t src_legacy_magic[TZ_LEGACY_MAGIC_LEN] = TZ_LEGACY_MAGIC;
 
 void cv_source_free(cv_source *s)
 {
@@ -83,300 +86,240 @@ static void src_pkl_done(src_pkl *k)
 }
 
 static ms_err src_run_one(src_pkl *k, const uint8_t *p, size_t len, uint64_t file_off,
-                          const char *what, pv **root, size_t *used, char *msg, size_t msglen)
+                          const char *what, pv **root, size_t *used, ms_error *err)
 {
 	ms_src src = {.data = p, .len = len, .member = what, .file_off = file_off, .depth = 0};
 	ms_err rc = pkl_run_one(&k->job, &src, k->values, root, used, NULL, NULL, NULL);
 	if (rc != MS_OK || !*root)
-		return cv_fail(msg, msglen, rc != MS_OK ? rc : MS_ERR_MALFORMED, "%s: %s", what,
+		return cv_fail(err, rc != MS_OK ? rc : MS_ERR_MALFORMED, "%s: %s", what,
 		               k->res.error ? k->res.error->message : "pickle could not be read");
 	return MS_OK;
 }
 
 ms_err cv_plan_from_pickle(const uint8_t *p, size_t len, const char *key, cv_plan *plan,
-                           char *msg, size_t msglen)
+                           ms_error *err)
 {
 	src_pkl k;
 	pv *root = NULL;
 	size_t used = 0;
 	ms_err rc = src_pkl_init(&k);
-	if (rc == MS_OK) rc = src_run_one(&k, p, len, 0, "pickle", &root, &used, msg, msglen);
-	if (rc == MS_OK) rc = cv_plan_build(root, key, plan, msg, msglen);
-	if (rc == MS_OK) rc = cv_plan_check(plan, msg, msglen);
+	if (rc == MS_OK) rc = src_run_one(&k, p, len, 0, "pickle", &root, &used, err);
+	if (rc == MS_OK) rc = cv_plan_build(root, key, plan, err);
+	if (rc == MS_OK) rc = cv_plan_check(plan, err);
 	src_pkl_done(&k);
 	return rc;
 }
 
 /* ---- zip -------------------------------------------------------------------------------- */
 
-typedef struct src_cd {
-	char *name;
-	uint64_t lho, usize, csize;
-	uint16_t method;
-} src_cd;
-
-typedef struct src_zip {
-	src_cd *e;
-	size_t n;
-} src_zip;
-
-static void src_zip_free(src_zip *z)
+/* The entry named name (raw bytes), or NULL. */
+static zip_entry *src_zip_find(const zip_archive *z, const char *name)
 {
-	for (size_t i = 0; i < z->n; i++) free(z->e[i].name);
-	free(z->e);
-	z->e = NULL;
-	z->n = 0;
-}
-
-/* Reads the central directory (classic or ZIP64) into z. */
-static ms_err src_read_cd(int fd, uint64_t fsize, src_zip *z, char *msg, size_t msglen)
-{
-	memset(z, 0, sizeof *z);
-	size_t tail = fsize < 65557 ? (size_t)fsize : 65557;
-	uint8_t *t = malloc(tail);
-	if (!t) return MS_ERR_NOMEM;
-	ms_err rc = MS_OK;
-	uint8_t *cd = NULL;
-	if (!ms_pread_full(fd, t, tail, fsize - tail)) {
-		rc = cv_fail(msg, msglen, MS_ERR_IO, "cannot read the zip directory");
-		goto out;
-	}
-	size_t eo = SIZE_MAX;
-	for (size_t i = tail >= 22 ? tail - 22 + 1 : 0; i-- > 0;)
-		if (ms_le32(t + i) == 0x06054b50) {
-			eo = i;
-			break;
-		}
-	if (eo == SIZE_MAX) {
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: no end of central directory");
-		goto out;
-	}
-	uint64_t count = ms_le16(t + eo + 10), cdsize = ms_le32(t + eo + 12), cdoff = ms_le32(t + eo + 16);
-	if ((count == 0xffff || cdsize == 0xffffffff || cdoff == 0xffffffff) && eo >= 20 &&
-	    ms_le32(t + eo - 20) == 0x07064b50) {
-		uint64_t z64 = ms_le64(t + eo - 20 + 8);
-		uint8_t r[56];
-		if (z64 > fsize || fsize - z64 < 56 || !ms_pread_full(fd, r, 56, z64) ||
-		    ms_le32(r) != 0x06064b50) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: bad ZIP64 end record");
-			goto out;
-		}
-		count = ms_le64(r + 32);
-		cdsize = ms_le64(r + 40);
-		cdoff = ms_le64(r + 48);
-	}
-	if (count > MS_MAX_ZIP_ENTRIES || cdoff > fsize || cdsize > fsize - cdoff ||
-	    cdsize > (uint64_t)MS_MAX_ZIP_ENTRIES * (46 + MS_MAX_NAME_BYTES)) {
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: central directory out of bounds");
-		goto out;
-	}
-	cd = malloc(cdsize ? (size_t)cdsize : 1);
-	z->e = calloc(count ? (size_t)count : 1, sizeof *z->e);
-	if (!cd || !z->e) {
-		rc = MS_ERR_NOMEM;
-		goto out;
-	}
-	if (cdsize && !ms_pread_full(fd, cd, (size_t)cdsize, cdoff)) {
-		rc = cv_fail(msg, msglen, MS_ERR_IO, "zip: cannot read the central directory");
-		goto out;
-	}
-	ms_cur c = ms_cur_make(cd, (size_t)cdsize);
-	for (uint64_t i = 0; i < count; i++) {
-		const uint8_t *h, *name, *extra;
-		if (!ms_take(&c, 46, &h) || ms_le32(h) != 0x02014b50) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: bad central directory entry %llu",
-			             (unsigned long long)i);
-			goto out;
-		}
-		size_t fnl = ms_le16(h + 28), exl = ms_le16(h + 30), cml = ms_le16(h + 32);
-		if (!ms_take(&c, fnl, &name) || !ms_take(&c, exl, &extra) || !ms_skip(&c, cml)) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: truncated central directory");
-			goto out;
-		}
-		src_cd *e = &z->e[z->n];
-		e->method = ms_le16(h + 10);
-		e->csize = ms_le32(h + 20);
-		e->usize = ms_le32(h + 24);
-		e->lho = ms_le32(h + 42);
-		/* ZIP64 extra: the fields that are saturated, in this order. */
-		ms_cur x = ms_cur_make(extra, exl);
-		uint16_t id, sz;
-		while (ms_u16le(&x, &id) && ms_u16le(&x, &sz) && ms_need(&x, sz)) {
-			if (id == 0x0001) {
-				ms_cur y = ms_cur_make(x.p + x.off, sz);
-				if (e->usize == 0xffffffff) ms_u64le(&y, &e->usize);
-				if (e->csize == 0xffffffff) ms_u64le(&y, &e->csize);
-				if (e->lho == 0xffffffff) ms_u64le(&y, &e->lho);
-			}
-			x.off += sz;
-		}
-		if (!(e->name = strndup((const char *)name, fnl))) {
-			rc = MS_ERR_NOMEM;
-			goto out;
-		}
-		z->n++;
-	}
-out:
-	free(t);
-	free(cd);
-	if (rc != MS_OK) src_zip_free(z);
-	return rc;
-}
-
-static const src_cd *src_zip_find(const src_zip *z, const char *name)
-{
+	size_t n = strlen(name);
 	for (size_t i = 0; i < z->n; i++)
-		if (strcmp(z->e[i].name, name) == 0) return &z->e[i];
+		if (z->e[i].nlen == n && memcmp(z->e[i].name, name, n) == 0) return &z->e[i];
 	return NULL;
 }
 
-static ms_err src_zip_member(const ms_zipapi *lz, zip_t *za, const char *name, size_t max,
-                             uint8_t **out, size_t *len, char *msg, size_t msglen)
+/* Reads the central directory of the mapped file as PyTorch's reader (miniz) does, through
+ * the zip engine of the scan (formats/fmt_zip.c). */
+static ms_err src_read_cd(const uint8_t *map, size_t len, zip_archive *z, ms_error *err)
+{
+	memset(z, 0, sizeof *z);
+	size_t e, bad = 0;
+	zip_dir d;
+	if (!zip_find_eocd(map, len, &e))
+		return cv_fail(err, MS_ERR_MALFORMED, "zip: no end of central directory");
+	bool dir_ok = zip_dir_find(map, len, e, &d, true);
+	/* miniz reads the zip64 record only when a field of the end record is saturated. */
+	uint64_t cnt = ms_le16(map + e + 10), sz = ms_le32(map + e + 12), off = ms_le32(map + e + 16);
+	if (d.z64 && cnt != 0xffff && sz != 0xffffffff && off != 0xffffffff)
+		d = (zip_dir){.cd_start = off, .cd_size = sz, .count = cnt, .cd_end = e};
+	if (!dir_ok || d.count > MS_MAX_ZIP_ENTRIES || d.cd_start > len ||
+	    d.cd_size > len - d.cd_start)
+		return ms_error_set(err, MS_ERR_MALFORMED, NULL, NULL, e,
+		                    "zip: central directory out of bounds");
+	zip_cd st = zip_cd_read(map, len, &d, z, &bad);
+	if (st == ZIP_CD_NOMEM) return MS_ERR_NOMEM;
+	if (st == ZIP_CD_LIMIT)
+		return ms_error_set(err, MS_ERR_MALFORMED, NULL, NULL, bad,
+		                    "zip: central directory out of bounds");
+	/* miniz trusts the end record's count: records after it are not seen, a missing one is
+	 * an error (the scan reports both as MS-ZIP-HEADER-MISMATCH). */
+	if (z->n >= d.count) {
+		z->n = (size_t)d.count;
+		return MS_OK;
+	}
+	if (st == ZIP_CD_TRUNCATED)
+		return ms_error_set(err, MS_ERR_MALFORMED, NULL, NULL, bad,
+		                    "zip: truncated central directory");
+	return ms_error_set(err, MS_ERR_MALFORMED, NULL, NULL, bad,
+	                    "zip: bad central directory entry %zu", z->n);
+}
+
+/* Member e of the mapped archive, through the scan's reader (stored: a view of the mapping;
+ * deflate and the rest: decompressed into *owned). */
+static ms_err src_zip_member(src_pkl *k, const ms_src *fsrc, const zip_archive *z,
+                             zip_entry *e, const char *name, size_t max, const uint8_t **out,
+                             size_t *len, uint8_t **owned, ms_error *err)
 {
 	*out = NULL;
-	zip_stat_t st;
-	if (lz->zip_stat(za, name, ZIP_FL_ENC_RAW, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
-		return cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: cannot stat %s", name);
-	if (st.size > max)
-		return cv_fail(msg, msglen, MS_ERR_LIMIT, "zip: %s is %llu bytes (limit %zu)", name,
-		               (unsigned long long)st.size, max);
-	uint8_t *b = malloc(st.size ? (size_t)st.size : 1);
-	if (!b) return MS_ERR_NOMEM;
-	zip_file_t *f = lz->zip_fopen(za, name, ZIP_FL_ENC_RAW);
-	if (!f || lz->zip_fread(f, b, st.size) != (zip_int64_t)st.size) {
-		if (f) lz->zip_fclose(f);
-		free(b);
-		return cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: cannot read %s: %s", name,
-		               lz->zip_strerror(za));
+	*owned = NULL;
+	if (e->usize > max)
+		return ms_error_set(err, MS_ERR_LIMIT, NULL, name, MS_NO_OFFSET,
+		                    "zip: %s is %llu bytes (limit %zu)", name,
+		                    (unsigned long long)e->usize, max);
+	/* A member marked encrypted is not read (as libzip, which asks for a password); the CRC
+	 * is not checked (as libzip and torch do not). */
+	if (e->flags & ZIP_FLAG_ENCRYPTED)
+		return ms_error_set(err, MS_ERR_MALFORMED, NULL, name, e->lho,
+		                    "zip: cannot read %s: No password provided", name);
+	zip_lfh_info li;
+	ms_src m;
+	if (zip_local_read(fsrc->data, fsrc->len, e, &li) != ZIP_LFH_OK ||
+	    zip_member(&k->job, fsrc, z, (size_t)(e - z->e), false, &m, owned) != MS_OK ||
+	    m.len != e->usize) {
+		free(*owned);
+		*owned = NULL;
+		return ms_error_set(err, MS_ERR_MALFORMED, NULL, name, e->lho,
+		                    "zip: cannot read %s: %s", name,
+		                    k->res.error ? k->res.error->message : "member is inconsistent");
 	}
-	lz->zip_fclose(f);
-	*out = b;
-	*len = (size_t)st.size;
+	*out = m.data;
+	*len = m.len;
 	return MS_OK;
 }
 
-static ms_err src_open_zip(cv_source *s, const cv_src_opts *o, char *msg, size_t msglen)
+/* libzip's consistency checks (ZIP_CHECKCONS), as before any member is read. */
+static ms_err src_zip_consistent(const char *path, ms_error *err)
 {
-	int zerr = 0;
-	src_zip z = {0};
-	zip_t *za = NULL;
-	const ms_zipapi *lz = NULL;
 	char why[256];
-	uint8_t *pkl = NULL, *bo = NULL;
+	const ms_zipapi *lz = ms_zipapi_get(why, sizeof why);
+	if (!lz) return cv_fail(err, MS_ERR_UNSUPPORTED, "zip: %s", why);
+	int zerr = 0;
+	zip_t *za = lz->zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+	if (za) {
+		lz->zip_discard(za);
+		return MS_OK;
+	}
+	zip_error_t ze;
+	lz->zip_error_init_with_code(&ze, zerr);
+	ms_err rc = cv_fail(err, MS_ERR_MALFORMED, "zip: %s", lz->zip_error_strerror(&ze));
+	lz->zip_error_fini(&ze);
+	return rc;
+}
+
+static ms_err src_open_zip(cv_source *s, const cv_src_opts *o, const uint8_t *map,
+                           ms_error *err)
+{
+	zip_archive z = {0};
+	const uint8_t *pkl = NULL, *bo = NULL;
+	uint8_t *pkl_owned = NULL, *bo_owned = NULL;
 	size_t pkllen = 0, bolen = 0;
+	ms_src fsrc = {.data = map, .len = (size_t)s->size, .member = "", .file_off = 0};
 	src_pkl k;
 	ms_err rc = src_pkl_init(&k);
 	if (rc != MS_OK) goto out;
-	lz = ms_zipapi_get(why, sizeof why);
-	if (!lz) {
-		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "zip: %s", why);
-		goto out;
-	}
-	za = lz->zip_open(s->path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
-	if (!za) {
-		zip_error_t ze;
-		lz->zip_error_init_with_code(&ze, zerr);
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "zip: %s", lz->zip_error_strerror(&ze));
-		lz->zip_error_fini(&ze);
-		goto out;
-	}
-	if ((rc = src_read_cd(s->fd, s->size, &z, msg, msglen)) != MS_OK) goto out;
-	if (!z.n || !strchr(z.e[0].name, '/')) {
-		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "zip: not a PyTorch checkpoint (no "
+	MS_TRY(src_zip_consistent(s->path, err));
+	MS_TRY(src_read_cd(map, (size_t)s->size, &z, err));
+	const uint8_t *slash = z.n ? memchr(z.e[0].name, '/', z.e[0].nlen) : NULL;
+	if (!slash) {
+		rc = cv_fail(err, MS_ERR_UNSUPPORTED, "zip: not a PyTorch checkpoint (no "
 		             "top-level folder)");
 		goto out;
 	}
-	size_t pl = (size_t)(strchr(z.e[0].name, '/') - z.e[0].name);
+	size_t pl = (size_t)(slash - z.e[0].name);
+	const char *pfx = (const char *)z.e[0].name;
 	char name[MS_MAX_NAME_BYTES + 64];
 	for (size_t i = 0; i < z.n; i++) {
-		const char *nm = z.e[i].name;
-		if (strncmp(nm, z.e[0].name, pl + 1) != 0 || strstr(nm, "..") || nm[0] == '/')
-			{
-			rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED,
-			             "zip: member outside the checkpoint folder");
+		const zip_entry *e = &z.e[i];
+		if (e->nlen <= pl || memcmp(e->name, pfx, pl + 1) != 0 ||
+		    memmem(e->name, e->nlen, "..", 2) || e->name[0] == '/') {
+			rc = ms_error_set(err, MS_ERR_UNSUPPORTED, NULL, e->pname, e->lho,
+			                  "zip: member outside the checkpoint folder");
 			goto out;
 		}
-		if (strcmp(nm + pl + 1, "constants.pkl") == 0) {
-			rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED,
-			             "cannot convert: a TorchScript archive (constants.pkl), not a "
-			             "checkpoint");
+		if (e->nlen - pl - 1 == 13 && memcmp(e->name + pl + 1, "constants.pkl", 13) == 0) {
+			rc = ms_error_set(err, MS_ERR_UNSUPPORTED, NULL, e->pname, e->lho,
+			                  "cannot convert: a TorchScript archive (constants.pkl), not a "
+			                  "checkpoint");
 			goto out;
 		}
 	}
-	snprintf(name, sizeof name, "%.*s/data.pkl", (int)pl, z.e[0].name);
-	if (!src_zip_find(&z, name)) {
-		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "zip: no data.pkl; not a PyTorch checkpoint");
+	snprintf(name, sizeof name, "%.*s/data.pkl", (int)pl, pfx);
+	zip_entry *e = src_zip_find(&z, name);
+	if (!e) {
+		rc = cv_fail(err, MS_ERR_UNSUPPORTED, "zip: no data.pkl; not a PyTorch checkpoint");
 		goto out;
 	}
-	if ((rc = src_zip_member(lz, za, name, SRC_MAX_PKL, &pkl, &pkllen, msg, msglen)) != MS_OK) goto out;
-	snprintf(name, sizeof name, "%.*s/byteorder", (int)pl, z.e[0].name);
-	if (src_zip_find(&z, name)) {
-		if ((rc = src_zip_member(lz, za, name, 16, &bo, &bolen, msg, msglen)) != MS_OK) goto out;
+	MS_TRY(src_zip_member(&k, &fsrc, &z, e, name, MS_MAX_CONVERT_PKL, &pkl, &pkllen,
+	                      &pkl_owned, err));
+	snprintf(name, sizeof name, "%.*s/byteorder", (int)pl, pfx);
+	if ((e = src_zip_find(&z, name)) != NULL) {
+		MS_TRY(src_zip_member(&k, &fsrc, &z, e, name, MS_MAX_CONVERT_BYTEORDER, &bo, &bolen,
+		                      &bo_owned, err));
 		if (bolen == 6 && memcmp(bo, "little", 6) == 0) s->big_endian = false;
 		else if (bolen == 3 && memcmp(bo, "big", 3) == 0) s->big_endian = true;
 		else {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "byteorder record is neither 'little' nor "
-			             "'big'");
+			rc = ms_error_set(err, MS_ERR_MALFORMED, NULL, name, MS_NO_OFFSET,
+			                  "byteorder record is neither 'little' nor 'big'");
 			goto out;
 		}
 	}
 	if (o && o->byteorder) s->big_endian = o->byteorder == 2;
 	pv *root = NULL;
 	size_t used = 0;
-	if ((rc = src_run_one(&k, pkl, pkllen, MS_NO_FILE_OFFSET, "data.pkl", &root, &used, msg,
-	                      msglen)) != MS_OK)
-		goto out;
-	if ((rc = cv_plan_build(root, o ? o->key : NULL, &s->plan, msg, msglen)) != MS_OK) goto out;
-	if ((rc = cv_plan_check(&s->plan, msg, msglen)) != MS_OK) goto out;
+	MS_TRY(src_run_one(&k, pkl, pkllen, MS_NO_FILE_OFFSET, "data.pkl", &root, &used, err));
+	MS_TRY(cv_plan_build(root, o ? o->key : NULL, &s->plan, err));
+	MS_TRY(cv_plan_check(&s->plan, err));
 	for (size_t i = 0; i < s->plan.nst; i++) {
 		cv_storage *st = &s->plan.st[i];
 		if (st->root != i) continue;
-		snprintf(name, sizeof name, "%.*s/data/%s", (int)pl, z.e[0].name, st->key);
-		const src_cd *e = src_zip_find(&z, name);
-		if (!e) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "storage record data/%s is missing",
-			             st->key);
+		snprintf(name, sizeof name, "%.*s/data/%s", (int)pl, pfx, st->key);
+		if (!(e = src_zip_find(&z, name))) {
+			rc = ms_error_set(err, MS_ERR_MALFORMED, NULL, name, MS_NO_OFFSET,
+			                  "storage record data/%s is missing", st->key);
 			goto out;
 		}
 		if (e->method != 0 || e->csize != e->usize) {
-			rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED,
-			             "cannot convert: storage record data/%s is compressed", st->key);
+			rc = ms_error_set(err, MS_ERR_UNSUPPORTED, NULL, name, e->lho,
+			                  "cannot convert: storage record data/%s is compressed", st->key);
 			goto out;
 		}
 		if (e->usize != st->nbytes) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED,
-			             "storage record data/%s is %llu bytes, the pickle says %llu", st->key,
-			             (unsigned long long)e->usize, (unsigned long long)st->nbytes);
+			rc = ms_error_set(err, MS_ERR_MALFORMED, NULL, name, e->lho,
+			                  "storage record data/%s is %llu bytes, the pickle says %llu",
+			                  st->key, (unsigned long long)e->usize,
+			                  (unsigned long long)st->nbytes);
 			goto out;
 		}
-		uint8_t lfh[30];
-		if (e->lho > s->size || s->size - e->lho < 30 || !ms_pread_full(s->fd, lfh, 30, e->lho) ||
-		    ms_le32(lfh) != 0x04034b50) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "data/%s: bad local header", st->key);
+		zip_lfh_info li;
+		zip_lfh lf = zip_local_read(map, (size_t)s->size, e, &li);
+		if (lf == ZIP_LFH_MISSING) {
+			rc = ms_error_set(err, MS_ERR_MALFORMED, NULL, name, e->lho,
+			                  "data/%s: bad local header", st->key);
 			goto out;
 		}
-		uint64_t off = e->lho + 30 + ms_le16(lfh + 26) + ms_le16(lfh + 28);
-		if (off > s->size || s->size - off < st->nbytes) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "data/%s lies outside the file", st->key);
+		if (lf != ZIP_LFH_OK) {
+			rc = ms_error_set(err, MS_ERR_MALFORMED, NULL, name, li.doff,
+			                  "data/%s lies outside the file", st->key);
 			goto out;
 		}
-		st->file_off = off;
+		st->file_off = e->doff;
 		st->located = true;
 	}
 	s->format = "torchzip";
 out:
-	if (za) lz->zip_discard(za);
-	src_zip_free(&z);
-	free(pkl);
-	free(bo);
+	zip_free(&z);
+	free(pkl_owned);
+	free(bo_owned);
 	src_pkl_done(&k);
 	return rc;
 }
 
 /* ---- legacy ----------------------------------------------------------------------------- */
 
-static ms_err src_open_legacy(cv_source *s, const cv_src_opts *o, const uint8_t *map, char *msg,
-                              size_t msglen)
+static ms_err src_open_legacy(cv_source *s, const cv_src_opts *o, const uint8_t *map, ms_error *err)
 {
 	src_pkl k;
 	ms_err rc = src_pkl_init(&k);
@@ -385,34 +328,33 @@ static ms_err src_open_legacy(cv_source *s, const cv_src_opts *o, const uint8_t 
 	pv *v = NULL;
 	static const char *const what[] = {"magic number", "protocol version", "sys_info", "main pickle"};
 	for (int i = 0; i < 4; i++) {
-		if ((rc = src_run_one(&k, map + off, len - off, off, what[i], &v, &used, msg, msglen)) != MS_OK)
+		if ((rc = src_run_one(&k, map + off, len - off, off, what[i], &v, &used, err)) != MS_OK)
 			goto out;
 		if (i == 0 && (v->kind != PV_BIGINT || v->u.s.len != sizeof src_legacy_magic ||
 		               memcmp(v->u.s.p, src_legacy_magic, sizeof src_legacy_magic) != 0)) {
-			rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "not a PyTorch checkpoint");
+			rc = cv_fail(err, MS_ERR_UNSUPPORTED, "not a PyTorch checkpoint");
 			goto out;
 		}
 		if (i == 1 && (v->kind != PV_INT || v->u.i != 1001)) {
-			rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "legacy checkpoint protocol %lld is "
+			rc = cv_fail(err, MS_ERR_UNSUPPORTED, "legacy checkpoint protocol %lld is "
 			             "not 1001", v->kind == PV_INT ? (long long)v->u.i : -1LL);
 			goto out;
 		}
 		off += used;
 	}
-	if ((rc = cv_plan_build(v, o ? o->key : NULL, &s->plan, msg, msglen)) != MS_OK) goto out;
-	if ((rc = cv_plan_check(&s->plan, msg, msglen)) != MS_OK) goto out;
-	if ((rc = src_run_one(&k, map + off, len - off, off, "storage key list", &v, &used, msg,
-	                      msglen)) != MS_OK)
+	if ((rc = cv_plan_build(v, o ? o->key : NULL, &s->plan, err)) != MS_OK) goto out;
+	if ((rc = cv_plan_check(&s->plan, err)) != MS_OK) goto out;
+	if ((rc = src_run_one(&k, map + off, len - off, off, "storage key list", &v, &used, err)) != MS_OK)
 		goto out;
 	off += used;
 	if (v->kind != PV_LIST) {
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "storage key list is not a list");
+		rc = cv_fail(err, MS_ERR_MALFORMED, "storage key list is not a list");
 		goto out;
 	}
 	for (size_t i = 0; i < v->u.seq.n; i++) {
 		const pv *kv = v->u.seq.v[i];
 		if (!kv || (kv->kind != PV_STR && kv->kind != PV_BYTES)) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "storage key %zu is not a string", i);
+			rc = cv_fail(err, MS_ERR_MALFORMED, "storage key %zu is not a string", i);
 			goto out;
 		}
 		cv_storage *st = NULL;
@@ -421,29 +363,32 @@ static ms_err src_open_legacy(cv_source *s, const cv_src_opts *o, const uint8_t 
 			    memcmp(s->plan.st[j].key, kv->u.s.p, kv->u.s.len) == 0)
 				st = &s->plan.st[j];
 		if (!st) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "storage record %zu is not referenced by "
+			rc = cv_fail(err, MS_ERR_MALFORMED, "storage record %zu is not referenced by "
 			             "any tensor", i);
 			goto out;
 		}
-		if (len - off < 8) {
-			rc = cv_fail(msg, msglen, MS_ERR_TRUNCATED, "storage %s: truncated", st->key);
+		tz_legacy_rec r;
+		tz_rec rs = tz_legacy_record(map, len, off, cv_dtype_size(st->dtype), &r);
+		if (rs == TZ_REC_HEADER_CUT) {
+			rc = ms_error_set(err, MS_ERR_TRUNCATED, NULL, st->key, off,
+			                  "storage %s: truncated", st->key);
 			goto out;
 		}
-		uint64_t numel = ms_le64(map + off), nb;
-		if (ms_mul_ovf(numel, cv_dtype_size(st->dtype), &nb) || nb != st->nbytes) {
-			rc = cv_fail(msg, msglen, MS_ERR_MALFORMED,
+		uint64_t numel = r.numel;
+		if (rs == TZ_REC_OVERFLOW || r.nbytes != st->nbytes) {
+			rc = cv_fail(err, MS_ERR_MALFORMED,
 			             "storage %s: record holds %llu elements, the pickle says %llu bytes",
 			             st->key, (unsigned long long)numel, (unsigned long long)st->nbytes);
 			goto out;
 		}
-		off += 8;
-		if (len - off < nb) {
-			rc = cv_fail(msg, msglen, MS_ERR_TRUNCATED, "storage %s: truncated", st->key);
+		if (rs == TZ_REC_PAST_END) {
+			rc = ms_error_set(err, MS_ERR_TRUNCATED, NULL, st->key, r.data_off,
+			                  "storage %s: truncated", st->key);
 			goto out;
 		}
-		st->file_off = off;
+		st->file_off = r.data_off;
 		st->located = true;
-		off += (size_t)nb;
+		off = (size_t)(r.data_off + r.nbytes);
 	}
 	if (off != len) cv_plan_notice(&s->plan, "%llu bytes after the last storage are ignored",
 	                               (unsigned long long)(len - off));
@@ -455,8 +400,7 @@ out:
 	return rc;
 }
 
-ms_err cv_source_open(const char *path, const cv_src_opts *o, cv_source **out, char *msg,
-                      size_t msglen)
+ms_err cv_source_open(const char *path, const cv_src_opts *o, cv_source **out, ms_error *err)
 {
 	*out = NULL;
 	cv_source *s = calloc(1, sizeof *s);
@@ -471,34 +415,34 @@ ms_err cv_source_open(const char *path, const cv_src_opts *o, cv_source **out, c
 	s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 	if (s->fd < 0 || fstat(s->fd, &st) != 0) {
-		rc = cv_fail(msg, msglen, MS_ERR_IO, "%s", strerror(errno));
+		rc = cv_fail(err, MS_ERR_IO, "%s", strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		rc = cv_fail(msg, msglen, MS_ERR_IO, "not a regular file");
+		rc = cv_fail(err, MS_ERR_IO, "not a regular file");
 		goto out;
 	}
 	s->size = (uint64_t)st.st_size;
 	uint8_t head[16] = {0};
 	if (s->size < 16 || !ms_pread_full(s->fd, head, sizeof head, 0)) {
-		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED, "too short to be a PyTorch checkpoint");
+		rc = cv_fail(err, MS_ERR_UNSUPPORTED, "too short to be a PyTorch checkpoint");
 		goto out;
 	}
-	if (memcmp(head, "PK\x03\x04", 4) == 0) {
-		rc = src_open_zip(s, o, msg, msglen);
-	} else if (head[0] == 0x80 && head[2] == 0x8a && head[3] == 0x0a &&
-	           memcmp(head + 4, src_legacy_magic, sizeof src_legacy_magic) == 0) {
+	bool zip = memcmp(head, "PK\x03\x04", 4) == 0;
+	bool legacy = head[0] == 0x80 && head[2] == 0x8a && head[3] == 0x0a &&
+	              memcmp(head + 4, src_legacy_magic, sizeof src_legacy_magic) == 0;
+	if (zip || legacy) {
 		map = mmap(NULL, (size_t)s->size, PROT_READ, MAP_PRIVATE, s->fd, 0);
 		if (map == MAP_FAILED) {
-			rc = cv_fail(msg, msglen, MS_ERR_IO, "mmap: %s", strerror(errno));
+			rc = cv_fail(err, MS_ERR_IO, "mmap: %s", strerror(errno));
 			goto out;
 		}
-		rc = src_open_legacy(s, o, map, msg, msglen);
+		rc = zip ? src_open_zip(s, o, map, err) : src_open_legacy(s, o, map, err);
 	} else if (memcmp(head, "PYTORCH1", 8) == 0) {
-		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED,
+		rc = cv_fail(err, MS_ERR_UNSUPPORTED,
 		             "the preview-release PYTORCH1 container is not supported (torch refuses it)");
 	} else {
-		rc = cv_fail(msg, msglen, MS_ERR_UNSUPPORTED,
+		rc = cv_fail(err, MS_ERR_UNSUPPORTED,
 		             "not a PyTorch checkpoint (zip or legacy magic number); legacy tar "
 		             "checkpoints are not supported");
 	}
@@ -526,7 +470,7 @@ static void src_swap(uint8_t *b, size_t n, size_t es)
 }
 
 ms_err cv_gather(const cv_source *s, const cv_tensor *t, uint8_t *buf, size_t buflen,
-                 cv_sink_fn fn, void *ud, char *msg, size_t msglen)
+                 cv_sink_fn fn, void *ud, ms_error *err)
 {
 	size_t es = cv_dtype_size(t->dtype);
 	uint64_t base = cv_source_base(s, t) + t->offset * es, total = cv_tensor_bytes(t);
@@ -537,7 +481,7 @@ ms_err cv_gather(const cv_source *s, const cv_tensor *t, uint8_t *buf, size_t bu
 		for (uint64_t done = 0; done < total;) {
 			size_t n = total - done < buflen ? (size_t)(total - done) : buflen;
 			if (!ms_pread_full(s->fd, buf, n, base + done))
-				return cv_fail(msg, msglen, MS_ERR_IO, "%s: read: %s", t->name,
+				return cv_fail(err, MS_ERR_IO, "%s: read: %s", t->name,
 				               errno ? strerror(errno) : "file shrank");
 			if (s->big_endian) src_swap(buf, n, es);
 			if ((rc = fn(ud, buf, n)) != MS_OK) return rc;
@@ -552,7 +496,7 @@ ms_err cv_gather(const cv_source *s, const cv_tensor *t, uint8_t *buf, size_t bu
 	long pg = sysconf(_SC_PAGESIZE);
 	uint64_t mstart = base - base % (uint64_t)pg, mlen = ext + (base - mstart);
 	uint8_t *m = mmap(NULL, (size_t)mlen, PROT_READ, MAP_PRIVATE, s->fd, (off_t)mstart);
-	if (m == MAP_FAILED) return cv_fail(msg, msglen, MS_ERR_IO, "%s: mmap: %s", t->name, strerror(errno));
+	if (m == MAP_FAILED) return cv_fail(err, MS_ERR_IO, "%s: mmap: %s", t->name, strerror(errno));
 	const uint8_t *src = m + (base - mstart);
 	unsigned k = t->ndim;
 	uint64_t run = 1;

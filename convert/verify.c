@@ -32,21 +32,22 @@ typedef struct vf_cmp {
 	uint8_t *b;
 	cv_dev dev;
 	const cv_tensor *t;
-	char *msg;
-	size_t msglen;
+	const volatile sig_atomic_t *cancel;
+	ms_error *err;
 } vf_cmp;
 
 static ms_err vf_sink(void *ud, const uint8_t *a, size_t n)
 {
 	vf_cmp *c = ud;
+	if (c->cancel && *c->cancel) return cv_fail(c->err, MS_ERR_IO, "interrupted");
 	if (!ms_pread_full(c->f->fd, c->b, n, c->pos))
-		return cv_fail(c->msg, c->msglen, MS_ERR_IO, "%s: read: %s", c->f->path,
+		return cv_fail(c->err, MS_ERR_IO, "%s: read: %s", c->f->path,
 		               errno ? strerror(errno) : "file shrank");
 	uint64_t diff = MS_GPU_NO_DIFF;
 	if (c->dev == CV_DEV_CUDA) {
 		char why[256];
 		if (ms_gpu_compare(a, c->b, n, &diff, why, sizeof why) != 0)
-			return cv_fail(c->msg, c->msglen, MS_ERR_IO, "GPU compare failed: %s", why);
+			return cv_fail(c->err, MS_ERR_IO, "GPU compare failed: %s", why);
 	} else if (memcmp(a, c->b, n) != 0) {
 		for (size_t i = 0; i < n; i++)
 			if (a[i] != c->b[i]) {
@@ -62,7 +63,7 @@ static ms_err vf_sink(void *ud, const uint8_t *a, size_t n)
 		cv_value_str(c->t->dtype, a + at, va, sizeof va);
 		cv_value_str(c->t->dtype, c->b + at, vb, sizeof vb);
 		cv_printable(name, sizeof name, c->t->name);
-		return cv_fail(c->msg, c->msglen, MS_ERR_MISMATCH,
+		return cv_fail(c->err, MS_ERR_MISMATCH,
 		               "tensor %s: element %llu differs: original %s, converted %s", name,
 		               (unsigned long long)el, va, vb);
 	}
@@ -79,7 +80,7 @@ static bool vf_shape_eq(const cv_tensor *t, const st_tensor *e)
 }
 
 ms_err cv_verify(cv_source **srcs, size_t nsrc, cv_st_file **outs, size_t nout, cv_dev dev,
-                 char *msg, size_t msglen)
+                 const volatile sig_atomic_t *cancel, ms_error *err)
 {
 	size_t nref = 0;
 	for (size_t i = 0; i < nout; i++) nref += outs[i]->h.ntensors;
@@ -90,7 +91,7 @@ ms_err cv_verify(cv_source **srcs, size_t nsrc, cv_st_file **outs, size_t nout, 
 	uint8_t *b = dev == CV_DEV_CUDA ? ms_gpu_host_alloc(chunk) : malloc(chunk);
 	ms_err rc = MS_OK;
 	if (!refs || !seen || !a || !b) {
-		rc = cv_fail(msg, msglen, MS_ERR_NOMEM, "out of memory");
+		rc = cv_fail(err, MS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	nref = 0;
@@ -100,7 +101,7 @@ ms_err cv_verify(cv_source **srcs, size_t nsrc, cv_st_file **outs, size_t nout, 
 	qsort(refs, nref, sizeof *refs, vf_ref_cmp);
 	for (size_t i = 0; i + 1 < nref; i++)
 		if (strcmp(refs[i].name, refs[i + 1].name) == 0) {
-			rc = cv_fail(msg, msglen, MS_ERR_MISMATCH, "tensor %s is stored twice in the converted "
+			rc = cv_fail(err, MS_ERR_MISMATCH, "tensor %s is stored twice in the converted "
 			             "files", refs[i].name);
 			goto out;
 		}
@@ -126,7 +127,7 @@ ms_err cv_verify(cv_source **srcs, size_t nsrc, cv_st_file **outs, size_t nout, 
 				}
 			}
 			if (!r) {
-				rc = cv_fail(msg, msglen, MS_ERR_MISMATCH, "tensor %s: missing from the converted "
+				rc = cv_fail(err, MS_ERR_MISMATCH, "tensor %s: missing from the converted "
 				             "file%s", name, via ? " (its alias target is missing too)" : "");
 				goto out;
 			}
@@ -134,25 +135,25 @@ ms_err cv_verify(cv_source **srcs, size_t nsrc, cv_st_file **outs, size_t nout, 
 			const cv_st_file *f = outs[r->file];
 			const st_tensor *e = &f->h.tensors[r->idx];
 			if (strcmp(st_dtype_name(e->dtype), cv_dtype_name(t->dtype)) != 0) {
-				rc = cv_fail(msg, msglen, MS_ERR_MISMATCH, "tensor %s: dtype %s, original %s", name,
+				rc = cv_fail(err, MS_ERR_MISMATCH, "tensor %s: dtype %s, original %s", name,
 				             st_dtype_name(e->dtype), cv_dtype_name(t->dtype));
 				goto out;
 			}
 			if (!vf_shape_eq(t, e) || e->end - e->begin != cv_tensor_bytes(t)) {
-				rc = cv_fail(msg, msglen, MS_ERR_MISMATCH, "tensor %s: shape differs from the "
+				rc = cv_fail(err, MS_ERR_MISMATCH, "tensor %s: shape differs from the "
 				             "original", name);
 				goto out;
 			}
 			vf_cmp c = {f, f->h.data_start + e->begin, f->h.data_start + e->begin, b, dev, t,
-			            msg, msglen};
-			if ((rc = cv_gather(srcs[s], t, a, chunk, vf_sink, &c, msg, msglen)) != MS_OK) goto out;
+			            cancel, err};
+			if ((rc = cv_gather(srcs[s], t, a, chunk, vf_sink, &c, err)) != MS_OK) goto out;
 		}
 	}
 	for (size_t i = 0; i < nref; i++)
 		if (!seen[i]) {
 			char name[600];
 			cv_printable(name, sizeof name, refs[i].name);
-			rc = cv_fail(msg, msglen, MS_ERR_MISMATCH, "tensor %s: in the converted file but not "
+			rc = cv_fail(err, MS_ERR_MISMATCH, "tensor %s: in the converted file but not "
 			             "in the original", name);
 			goto out;
 		}

@@ -72,7 +72,7 @@ static int ws_kv_cmp(const void *x, const void *y)
 }
 
 ms_err cv_st_layout(cv_out_tensor *ts, size_t n, cv_kv *meta, size_t nmeta, uint8_t **hdr,
-                    size_t *hdrlen, char *msg, size_t msglen)
+                    size_t *hdrlen, ms_error *err)
 {
 	*hdr = NULL;
 	if (n > 1) qsort(ts, n, sizeof *ts, ws_cmp);
@@ -97,7 +97,7 @@ ms_err cv_st_layout(cv_out_tensor *ts, size_t n, cv_kv *meta, size_t nmeta, uint
 		const cv_tensor *t = ts[i].t;
 		uint64_t bytes = cv_tensor_bytes(t);
 		ts[i].begin = off;
-		if (ms_add_ovf(off, bytes, &off)) return cv_fail(msg, msglen, MS_ERR_OVERFLOW, "too large");
+		if (ms_add_ovf(off, bytes, &off)) return cv_fail(err, MS_ERR_OVERFLOW, "too large");
 		ts[i].end = off;
 		if (!first) ws_puts(&b, ",");
 		first = false;
@@ -119,12 +119,12 @@ ms_err cv_st_layout(cv_out_tensor *ts, size_t n, cv_kv *meta, size_t nmeta, uint
 	while ((b.n - 8) % 8) ws_puts(&b, " ");
 	if (b.full) {
 		free(b.p);
-		return cv_fail(msg, msglen, MS_ERR_NOMEM, "out of memory building the header");
+		return cv_fail(err, MS_ERR_NOMEM, "out of memory building the header");
 	}
 	uint64_t N = b.n - 8;
 	if (N > 100000000u) {
 		free(b.p);
-		return cv_fail(msg, msglen, MS_ERR_LIMIT, "safetensors header of %llu bytes exceeds "
+		return cv_fail(err, MS_ERR_LIMIT, "safetensors header of %llu bytes exceeds "
 		               "the 100 MB limit", (unsigned long long)N);
 	}
 	for (int i = 0; i < 8; i++) b.p[i] = (char)(N >> (8 * i));
@@ -133,57 +133,62 @@ ms_err cv_st_layout(cv_out_tensor *ts, size_t n, cv_kv *meta, size_t nmeta, uint
 	return MS_OK;
 }
 
+#define WS_CFR_CHUNK ((size_t)64 << 20) /* bytes per copy_file_range: also how often a cancel is seen */
+
 typedef struct ws_sink {
 	int fd;
 	const char *name;
-	char *msg;
-	size_t msglen;
+	const cv_progress *pg;
+	ms_error *err;
 } ws_sink;
 
-static ms_err ws_io_err(char *msg, size_t msglen, const char *what, int e)
+static ms_err ws_io_err(ms_error *err, const char *what, int e)
 {
 	const char *hint = e == EFBIG ? " (file size limit, ulimit -f?)"
 	                   : e == ENOSPC ? " (no space left on the destination)"
 	                   : e == EROFS ? " (read-only destination)" : "";
-	return cv_fail(msg, msglen, MS_ERR_IO, "writing %s: %s%s", what, strerror(e), hint);
+	return cv_fail(err, MS_ERR_IO, "writing %s: %s%s", what, strerror(e), hint);
 }
 
 static ms_err ws_write(void *ud, const uint8_t *buf, size_t n)
 {
 	ws_sink *s = ud;
-	if (!cv_write_full(s->fd, buf, n)) return ws_io_err(s->msg, s->msglen, s->name, errno);
+	if (cv_cancelled(s->pg)) return cv_fail(s->err, MS_ERR_IO, "interrupted");
+	if (!cv_write_full(s->fd, buf, n)) return ws_io_err(s->err, s->name, errno);
 	return MS_OK;
 }
 
-/* Copies len bytes at off of src to the current position of dst. */
+/* Copies len bytes at off of src to the current position of dst; *no_cfr: copy_file_range
+ * does not work between these files (set on the first refusal, for the rest of the output). */
 static ms_err ws_copy(int src, uint64_t off, int dst, uint64_t len, uint8_t *buf, size_t buflen,
-                      const char *name, char *msg, size_t msglen)
+                      const char *name, const cv_progress *pg, bool *no_cfr, ms_error *err)
 {
-	static int no_cfr;
 	loff_t in = (loff_t)off;
-	while (len && !no_cfr) {
-		size_t want = len > ((size_t)1 << 30) ? ((size_t)1 << 30) : (size_t)len;
+	while (len && !*no_cfr) {
+		if (cv_cancelled(pg)) return cv_fail(err, MS_ERR_IO, "interrupted");
+		size_t want = len > WS_CFR_CHUNK ? WS_CFR_CHUNK : (size_t)len;
 		ssize_t r = copy_file_range(src, &in, dst, NULL, want, 0);
 		if (r > 0) {
 			len -= (uint64_t)r;
 			continue;
 		}
-		if (r == 0) return cv_fail(msg, msglen, MS_ERR_IO, "%s: source file shrank", name);
+		if (r == 0) return cv_fail(err, MS_ERR_IO, "%s: source file shrank", name);
 		if (errno == EINTR) continue;
 		if (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP ||
 		    errno == EBADF) {
-			no_cfr = 1;
+			*no_cfr = true;
 			break;
 		}
-		return ws_io_err(msg, msglen, name, errno);
+		return ws_io_err(err, name, errno);
 	}
 	off = (uint64_t)in;
 	while (len) {
 		size_t n = len < buflen ? (size_t)len : buflen;
+		if (cv_cancelled(pg)) return cv_fail(err, MS_ERR_IO, "interrupted");
 		if (!ms_pread_full(src, buf, n, off))
-			return cv_fail(msg, msglen, MS_ERR_IO, "%s: read: %s", name,
+			return cv_fail(err, MS_ERR_IO, "%s: read: %s", name,
 			               errno ? strerror(errno) : "source file shrank");
-		if (!cv_write_full(dst, buf, n)) return ws_io_err(msg, msglen, name, errno);
+		if (!cv_write_full(dst, buf, n)) return ws_io_err(err, name, errno);
 		off += n;
 		len -= n;
 	}
@@ -203,22 +208,24 @@ void cv_progress_stage(cv_progress *p, const char *stage)
 }
 
 ms_err cv_st_write(int fd, const uint8_t *hdr, size_t hdrlen, const cv_out_tensor *ts, size_t n,
-                   cv_progress *pg, char *msg, size_t msglen)
+                   cv_progress *pg, ms_error *err)
 {
-	if (!cv_write_full(fd, hdr, hdrlen)) return ws_io_err(msg, msglen, "the header", errno);
+	if (!cv_write_full(fd, hdr, hdrlen)) return ws_io_err(err, "the header", errno);
 	uint8_t *buf = malloc(CV_CHUNK);
-	if (!buf) return cv_fail(msg, msglen, MS_ERR_NOMEM, "out of memory");
+	if (!buf) return cv_fail(err, MS_ERR_NOMEM, "out of memory");
 	ms_err rc = MS_OK;
+	bool no_cfr = false;
 	for (size_t i = 0; i < n && rc == MS_OK; i++) {
 		const cv_tensor *t = ts[i].t;
 		const cv_source *s = ts[i].src;
 		if (!cv_tensor_bytes(t)) continue;
 		if (cv_tensor_contiguous(t) && (!s->big_endian || cv_dtype_size(t->dtype) == 1)) {
 			uint64_t off = cv_source_base(s, t) + t->offset * cv_dtype_size(t->dtype);
-			rc = ws_copy(s->fd, off, fd, cv_tensor_bytes(t), buf, CV_CHUNK, t->name, msg, msglen);
+			rc = ws_copy(s->fd, off, fd, cv_tensor_bytes(t), buf, CV_CHUNK, t->name, pg,
+			             &no_cfr, err);
 		} else {
-			ws_sink k = {fd, t->name, msg, msglen};
-			rc = cv_gather(s, t, buf, CV_CHUNK, ws_write, &k, msg, msglen);
+			ws_sink k = {fd, t->name, pg, err};
+			rc = cv_gather(s, t, buf, CV_CHUNK, ws_write, &k, err);
 		}
 		cv_progress_add(pg, cv_tensor_bytes(t));
 	}
@@ -228,7 +235,7 @@ ms_err cv_st_write(int fd, const uint8_t *hdr, size_t hdrlen, const cv_out_tenso
 
 /* ---- reading converted files ------------------------------------------------------------ */
 
-ms_err cv_st_open(const char *path, cv_st_file **out, char *msg, size_t msglen)
+ms_err cv_st_open(const char *path, cv_st_file **out, ms_error *err)
 {
 	*out = NULL;
 	cv_st_file *f = calloc(1, sizeof *f);
@@ -240,25 +247,27 @@ ms_err cv_st_open(const char *path, cv_st_file **out, char *msg, size_t msglen)
 	struct stat st;
 	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (f->fd < 0 || fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = cv_fail(msg, msglen, MS_ERR_IO, "%s: %s", path,
+		rc = cv_fail(err, MS_ERR_IO, "%s: %s", path,
 		             f->fd < 0 ? strerror(errno) : "not a regular file");
 		goto out;
 	}
 	f->size = (uint64_t)st.st_size;
 	if (f->size < 8) {
-		rc = cv_fail(msg, msglen, MS_ERR_MALFORMED, "%s: not a safetensors file (too short)", path);
+		rc = cv_fail(err, MS_ERR_MALFORMED, "%s: not a safetensors file (too short)", path);
 		goto out;
 	}
 	/* st_parse reads only the header; the mapping of the data is never touched. */
 	void *m = mmap(NULL, (size_t)f->size, PROT_READ, MAP_PRIVATE, f->fd, 0);
 	if (m == MAP_FAILED) {
-		rc = cv_fail(msg, msglen, MS_ERR_IO, "%s: mmap: %s", path, strerror(errno));
+		rc = cv_fail(err, MS_ERR_IO, "%s: mmap: %s", path, strerror(errno));
 		goto out;
 	}
-	char err[512] = "";
-	rc = st_parse(m, (size_t)f->size, &f->h, err, sizeof err, NULL);
+	char why[512] = "";
+	rc = st_parse(m, (size_t)f->size, &f->h, why, sizeof why, NULL);
 	munmap(m, (size_t)f->size);
-	if (rc != MS_OK) rc = cv_fail(msg, msglen, rc, "%s: not a valid safetensors file: %s", path, err);
+	if (rc != MS_OK)
+		rc = ms_error_set(err, rc, path, NULL, MS_NO_OFFSET, "%s: not a valid safetensors file: %s",
+		                  path, why);
 out:
 	if (rc != MS_OK) {
 		cv_st_close(f);

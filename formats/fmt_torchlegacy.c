@@ -25,7 +25,19 @@
 
 #define TL_BID 80u
 #define TL_PROTOCOL 1001
-static const uint8_t tl_magic_long[] = {0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+static const uint8_t tl_magic_long[] = {0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a,
+                                        0xa8, 0x50, 0x19}; /* LONG1 10 TZ_LEGACY_MAGIC */
+#define TL_REC_HEADER 8u /* int64 LE numel before each storage's bytes */
+
+tz_rec tz_legacy_record(const uint8_t *p, size_t len, size_t off, uint64_t es, tz_legacy_rec *r)
+{
+	if (off > len || len - off < TL_REC_HEADER) return TZ_REC_HEADER_CUT;
+	r->numel = ms_le64(p + off);
+	r->data_off = off + TL_REC_HEADER;
+	if (ms_mul_ovf(r->numel, es, &r->nbytes)) return TZ_REC_OVERFLOW;
+	if (r->nbytes > len - off - TL_REC_HEADER) return TZ_REC_PAST_END;
+	return TZ_REC_OK;
+}
 #define TL_MAGIC_SEARCH 32u /* the LONG1 opcode sits right after PROTO (and FRAME for proto 4+) */
 
 static unsigned tl_bid(const uint8_t *p, size_t len)
@@ -78,17 +90,19 @@ static ms_err tl_scan(ms_job *job, const ms_src *src)
 			                  "legacy torch: storage key %zu is not a known storage of the main pickle", i);
 			goto out;
 		}
-		if (src->len - off < 8) {
+		tz_legacy_rec r;
+		tz_rec rs = tz_legacy_record(src->data, src->len, off, s->es, &r);
+		if (rs == TZ_REC_HEADER_CUT) {
 			tz_storages_free(&st);
 			rc = ms_job_error(job, src, off, MS_ERR_TRUNCATED, "legacy torch: storage %zu header cut", i);
 			goto out;
 		}
-		uint64_t numel = ms_le64(src->data + off), nb;
+		uint64_t numel = r.numel;
 		if (numel != s->numel)
 			ms_job_finding(job, src, off, MS_RULE_TORCH_STORAGE_SIZE, NULL, NULL,
 			               "storage %zu holds %llu elements, the pickle says %llu", i,
 			               (unsigned long long)numel, (unsigned long long)s->numel);
-		if (ms_mul_ovf(numel, s->es, &nb) || nb > src->len - off - 8) {
+		if (rs != TZ_REC_OK) {
 			unsigned es = s->es;
 			tz_storages_free(&st);
 			rc = ms_job_error(job, src, off, MS_ERR_TRUNCATED,
@@ -97,7 +111,7 @@ static ms_err tl_scan(ms_job *job, const ms_src *src)
 			goto out;
 		}
 		s->seen = true;
-		off += 8 + (size_t)nb;
+		off = (size_t)(r.data_off + r.nbytes);
 	}
 	for (size_t j = 0; j < st.n; j++)
 		if (!st.s[j].seen)

@@ -47,11 +47,9 @@
 #define ZIP_U32_MAX 0xffffffffu
 #define ZIP_EXTRA_ZIP64 0x0001u
 
-#define ZIP_FLAG_ENCRYPTED 0x0001u
 #define ZIP_FLAG_DEFLATE_OPTS 0x0006u
 #define ZIP_FLAG_DESCRIPTOR 0x0008u
 #define ZIP_FLAG_PATCHED 0x0020u
-#define ZIP_FLAG_STRONG_ENC 0x0040u
 #define ZIP_FLAG_UTF8 0x0800u
 #define ZIP_FLAGS_ORDINARY (ZIP_FLAG_DEFLATE_OPTS | ZIP_FLAG_DESCRIPTOR | ZIP_FLAG_UTF8)
 
@@ -77,17 +75,12 @@ bool zip_find_eocd(const uint8_t *p, size_t len, size_t *eocd)
 	return false;
 }
 
-typedef struct zip_dir {
-	uint64_t cd_start, cd_size, count, base, cd_end;
-	bool z64;
-} zip_dir;
-
 /* Locates the central directory from the EOCD (and zip64 records); false if implausible.
  * As Python's zipfile does (the directory ends where the end record begins, so bytes
  * prepended to the archive shift every offset by a base; a bad zip64 locator falls back to
  * the adjacent zip64 record), or, miniz, as PyTorch's reader does: offsets absolute, the
  * zip64 record only where the locator says. */
-static bool zip_dir_find(const uint8_t *p, size_t len, size_t e, zip_dir *d, bool miniz)
+bool zip_dir_find(const uint8_t *p, size_t len, size_t e, zip_dir *d, bool miniz)
 {
 	memset(d, 0, sizeof *d);
 	uint64_t count = ms_le16(p + e + 10), size = ms_le32(p + e + 12), off = ms_le32(p + e + 16);
@@ -179,52 +172,67 @@ static void zip_flag_text(uint16_t f, char *buf, size_t n)
 	         f & ZIP_FLAG_STRONG_ENC ? " strong-encryption" : "");
 }
 
+zip_lfh zip_local_read(const uint8_t *p, size_t len, zip_entry *e, zip_lfh_info *li)
+{
+	if (e->lho > len || len - e->lho < ZIP_LFH_LEN || memcmp(p + e->lho, ZIP_LFH_SIG, 4) != 0)
+		return ZIP_LFH_MISSING;
+	const uint8_t *h = p + e->lho;
+	li->flags = ms_le16(h + 6);
+	li->method = ms_le16(h + 8);
+	uint32_t lcrc = ms_le32(h + 14);
+	li->csize = ms_le32(h + 18);
+	uint64_t lus = ms_le32(h + 22);
+	size_t nl = ms_le16(h + 26), xl = ms_le16(h + 28);
+	li->name = h + ZIP_LFH_LEN;
+	li->nlen = nl;
+	uint64_t doff = e->lho + ZIP_LFH_LEN + nl + xl;
+	li->doff = doff;
+	li->mismatch = NULL;
+	if (doff > len) return ZIP_LFH_HEADER_PAST_END;
+	zip_extra64(h + ZIP_LFH_LEN + nl, xl, &lus, &li->csize, NULL);
+	if (nl != e->nlen || memcmp(h + ZIP_LFH_LEN, e->name, nl) != 0) li->mismatch = "name";
+	else if (li->method != e->method) li->mismatch = "compression method";
+	else if ((li->flags & ~ZIP_FLAG_DESCRIPTOR) != (e->flags & ~ZIP_FLAG_DESCRIPTOR))
+		li->mismatch = "flags";
+	else if (!(li->flags & ZIP_FLAG_DESCRIPTOR) &&
+	         (lcrc != e->crc || li->csize != e->csize || lus != e->usize))
+		li->mismatch = "CRC or sizes";
+	if (e->csize > len - doff) return ZIP_LFH_DATA_PAST_END;
+	e->doff = doff;
+	e->readable = true;
+	return ZIP_LFH_OK;
+}
+
 /* Compares the local header of e with its central directory record; sets doff/readable. */
 static void zip_check_local(ms_job *job, const ms_src *src, zip_entry *e)
 {
-	const uint8_t *p = src->data;
-	size_t len = src->len;
-	if (e->lho > len || len - e->lho < ZIP_LFH_LEN || memcmp(p + e->lho, ZIP_LFH_SIG, 4) != 0) {
+	zip_lfh_info li;
+	zip_lfh st = zip_local_read(src->data, src->len, e, &li);
+	if (st == ZIP_LFH_MISSING) {
 		ms_job_error(job, src, e->lho, MS_ERR_MALFORMED,
 		             "member '%s': no local header at offset %llu", e->pname,
 		             (unsigned long long)e->lho);
 		return;
 	}
-	const uint8_t *h = p + e->lho;
-	uint16_t lflags = ms_le16(h + 6), lmethod = ms_le16(h + 8);
-	uint32_t lcrc = ms_le32(h + 14);
-	uint64_t lcs = ms_le32(h + 18), lus = ms_le32(h + 22);
-	size_t nl = ms_le16(h + 26), xl = ms_le16(h + 28);
-	uint64_t doff = e->lho + ZIP_LFH_LEN + nl + xl;
-	if (doff > len) {
+	if (st == ZIP_LFH_HEADER_PAST_END) {
 		ms_job_error(job, src, e->lho, MS_ERR_TRUNCATED,
 		             "member '%s': local header runs past the end of the input", e->pname);
 		return;
 	}
-	zip_extra64(h + ZIP_LFH_LEN + nl, xl, &lus, &lcs, NULL);
-	const char *why = NULL;
-	if (nl != e->nlen || memcmp(h + ZIP_LFH_LEN, e->name, nl) != 0) why = "name";
-	else if (lmethod != e->method) why = "compression method";
-	else if ((lflags & ~ZIP_FLAG_DESCRIPTOR) != (e->flags & ~ZIP_FLAG_DESCRIPTOR)) why = "flags";
-	else if (!(lflags & ZIP_FLAG_DESCRIPTOR) && (lcrc != e->crc || lcs != e->csize || lus != e->usize))
-		why = "CRC or sizes";
-	if (why) {
+	if (li.mismatch) {
 		char ln[256];
-		ms_printable(ln, sizeof ln, h + ZIP_LFH_LEN, nl < 60 ? nl : 60);
+		ms_printable(ln, sizeof ln, li.name, li.nlen < 60 ? li.nlen : 60);
 		ms_job_finding(job, src, e->lho, MS_RULE_ZIP_HEADER_MISMATCH, NULL, NULL,
 		               "member '%s': local header %s differs from the central directory "
 		               "(local name '%s', flags 0x%04x/0x%04x, method %u/%u, sizes %llu/%llu)",
-		               e->pname, why, ln, lflags, e->flags, lmethod, e->method,
-		               (unsigned long long)lcs, (unsigned long long)e->csize);
+		               e->pname, li.mismatch, ln, li.flags, e->flags, li.method, e->method,
+		               (unsigned long long)li.csize, (unsigned long long)e->csize);
 	}
-	if (e->csize > len - doff) {
-		ms_job_error(job, src, doff, MS_ERR_TRUNCATED,
+	if (st == ZIP_LFH_DATA_PAST_END)
+		ms_job_error(job, src, li.doff, MS_ERR_TRUNCATED,
 		             "member '%s': %llu bytes of data at offset %llu run past the end (%zu)",
-		             e->pname, (unsigned long long)e->csize, (unsigned long long)doff, len);
-		return;
-	}
-	e->doff = doff;
-	e->readable = true;
+		             e->pname, (unsigned long long)e->csize, (unsigned long long)li.doff,
+		             src->len);
 }
 
 static int zip_cmp_name(const void *a, const void *b)
@@ -276,45 +284,28 @@ static void zip_libzip_check(ms_job *job, const ms_src *src, size_t n)
 	lz->zip_error_fini(&ze);
 }
 
-/* Reads the members of directory d into z. second: another reading of an archive already
- * loaded (the data before it and libzip's opinion are not looked at again). */
-static ms_err zip_load_dir(ms_job *job, const ms_src *src, const zip_dir *dp, zip_archive *z,
-                           bool second)
+zip_cd zip_cd_read(const uint8_t *p, size_t len, const zip_dir *d, zip_archive *z, size_t *bad)
 {
-	const uint8_t *p = src->data;
-	size_t len = src->len;
-	zip_dir d = *dp;
-	size_t findings_before = ms_job_finding_count(job);
-	z->base = d.base;
-	z->cd_start = d.cd_start;
+	(void)len; /* d was found inside p[0, len) by zip_dir_find */
+	z->base = d->base;
+	z->cd_start = d->cd_start;
 	/* Walk by size, as Python's zipfile does; miniz trusts the count. Both are checked. */
-	ms_cur c = ms_cur_make(p + d.cd_start, (size_t)d.cd_size);
+	ms_cur c = ms_cur_make(p + d->cd_start, (size_t)d->cd_size);
 	size_t cap = 0;
-	ms_err rc = MS_OK;
 	while (ms_left(&c) > 0) {
-		if (z->n >= MS_MAX_ZIP_ENTRIES) {
-			rc = ms_job_error(job, src, d.cd_start + c.off, MS_ERR_LIMIT,
-			                  "zip: more than %u members", MS_MAX_ZIP_ENTRIES);
-			break;
-		}
-		if (!ms_need(&c, ZIP_CDH_LEN) || memcmp(c.p + c.off, ZIP_CDH_SIG, 4) != 0) {
-			rc = ms_job_error(job, src, d.cd_start + c.off, MS_ERR_MALFORMED,
-			                  "zip: bad central directory record %zu", z->n);
-			break;
-		}
+		*bad = d->cd_start + c.off;
+		if (z->n >= MS_MAX_ZIP_ENTRIES) return ZIP_CD_LIMIT;
+		if (!ms_need(&c, ZIP_CDH_LEN) || memcmp(c.p + c.off, ZIP_CDH_SIG, 4) != 0)
+			return ZIP_CD_BAD;
 		const uint8_t *h = c.p + c.off;
 		size_t nl = ms_le16(h + 28), xl = ms_le16(h + 30), cl = ms_le16(h + 32);
-		if (!ms_need(&c, ZIP_CDH_LEN + nl + xl + cl)) {
-			rc = ms_job_error(job, src, d.cd_start + c.off, MS_ERR_TRUNCATED,
-			                  "zip: central directory record %zu truncated", z->n);
-			break;
-		}
+		if (!ms_need(&c, ZIP_CDH_LEN + nl + xl + cl)) return ZIP_CD_TRUNCATED;
 		if (z->n == cap) {
 			size_t nc = cap ? cap * 2 : 64;
 			zip_entry *ne = realloc(z->e, nc * sizeof *ne);
 			if (!ne) {
-				rc = ms_job_error(job, src, 0, MS_ERR_NOMEM, "zip: no memory for %zu members", nc);
-				break;
+				*bad = nc;
+				return ZIP_CD_NOMEM;
 			}
 			z->e = ne;
 			cap = nc;
@@ -332,13 +323,41 @@ static ms_err zip_load_dir(ms_job *job, const ms_src *src, const zip_dir *dp, zi
 		zip_extra64(h + ZIP_CDH_LEN + nl, xl, &en->usize, &en->csize, &en->lho);
 		en->pname = zip_pname(z, en->name, nl);
 		if (!en->pname) {
-			rc = ms_job_error(job, src, 0, MS_ERR_NOMEM, "zip: no memory");
-			break;
+			*bad = SIZE_MAX;
+			return ZIP_CD_NOMEM;
 		}
 		z->n++;
-		if (ms_add_ovf(en->lho, d.base, &en->lho)) en->lho = UINT64_MAX;
+		if (ms_add_ovf(en->lho, d->base, &en->lho)) en->lho = UINT64_MAX;
 		c.off += ZIP_CDH_LEN + nl + xl + cl;
 	}
+	return ZIP_CD_OK;
+}
+
+/* Reads the members of directory d into z. second: another reading of an archive already
+ * loaded (the data before it and libzip's opinion are not looked at again). */
+static ms_err zip_load_dir(ms_job *job, const ms_src *src, const zip_dir *dp, zip_archive *z,
+                           bool second)
+{
+	const uint8_t *p = src->data;
+	size_t len = src->len;
+	zip_dir d = *dp;
+	size_t findings_before = ms_job_finding_count(job);
+	size_t bad = 0;
+	ms_err rc = MS_OK;
+	zip_cd st = zip_cd_read(p, len, &d, z, &bad);
+	if (st == ZIP_CD_LIMIT)
+		rc = ms_job_error(job, src, bad, MS_ERR_LIMIT, "zip: more than %u members",
+		                  MS_MAX_ZIP_ENTRIES);
+	else if (st == ZIP_CD_BAD)
+		rc = ms_job_error(job, src, bad, MS_ERR_MALFORMED,
+		                  "zip: bad central directory record %zu", z->n);
+	else if (st == ZIP_CD_TRUNCATED)
+		rc = ms_job_error(job, src, bad, MS_ERR_TRUNCATED,
+		                  "zip: central directory record %zu truncated", z->n);
+	else if (st == ZIP_CD_NOMEM && bad == SIZE_MAX)
+		rc = ms_job_error(job, src, 0, MS_ERR_NOMEM, "zip: no memory");
+	else if (st == ZIP_CD_NOMEM)
+		rc = ms_job_error(job, src, 0, MS_ERR_NOMEM, "zip: no memory for %zu members", bad);
 	if (z->n != d.count)
 		ms_job_finding(job, src, d.cd_end, MS_RULE_ZIP_HEADER_MISMATCH, NULL, NULL,
 		               "end record counts %llu members, the central directory holds %zu",

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Copyright (c) 2026 The mscan authors */
-/* libzip, opened on first use. Scans ask libzip only about irregular archives (fmt_zip.c) and
- * only convert reads members through it; linking it made every start load libzip.so and the
+/* libzip, opened on first use, as an oracle only: scans ask it about irregular archives
+ * (fmt_zip.c) and convert asks its consistency check (ZIP_CHECKCONS) before reading a
+ * checkpoint; members are read by fmt_zip.c's engine for both; linking it made every start load libzip.so and the
  * libcrypto.so it needs, about a millisecond, a third of scanning a small checkpoint.
  * The members are typed from <zip.h> itself, so a call through them is checked as a direct
  * call would be. */

@@ -42,6 +42,21 @@ tz_storage *tz_find_storage(const tz_storages *st, const uint8_t *key, size_t kl
  * recorded on job. */
 ms_err tz_pickle_at(ms_job *job, const ms_src *src, ms_arena *arena, size_t *off,
                     const char *what, pv **root, pkl_persids *persids);
+/* The legacy stream's magic number 0x1950a86a20f9469cfc6c as LONG1 bytes (little-endian). */
+#define TZ_LEGACY_MAGIC {0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19}
+#define TZ_LEGACY_MAGIC_LEN 10u
+
+/* One storage record of a legacy stream: int64 LE numel, then numel * es bytes. */
+typedef struct tz_legacy_rec {
+	uint64_t numel;     /* as the record says (set unless TZ_REC_HEADER_CUT) */
+	uint64_t nbytes;    /* numel * es (set unless HEADER_CUT or OVERFLOW) */
+	uint64_t data_off;  /* where its bytes start: off + 8 */
+} tz_legacy_rec;
+typedef enum { TZ_REC_OK, TZ_REC_HEADER_CUT, TZ_REC_OVERFLOW, TZ_REC_PAST_END } tz_rec;
+/* Reads the record at p[off] of a len-byte stream with element size es (a pure function:
+ * the scan and the converter walk the records with it). */
+tz_rec tz_legacy_record(const uint8_t *p, size_t len, size_t off, uint64_t es, tz_legacy_rec *r);
+
 /* Element size of a storage class global (FloatStorage -> 4), 0 when unknown. */
 unsigned tz_elem_size(const pv *cls);
 

@@ -29,8 +29,52 @@ typedef struct zip_archive {
 	uint64_t cd_start;    /* where the central directory read was found */
 } zip_archive;
 
+/* ---- pure functions over the archive's bytes (no job, no findings): scan and convert ---- */
+
+/* Where the central directory is, as the end records say. */
+typedef struct zip_dir {
+	uint64_t cd_start, cd_size, count, base, cd_end;
+	bool z64;
+} zip_dir;
+
 /* Finds the end of central directory record; false if none. Peek only (used by bids). */
 bool zip_find_eocd(const uint8_t *p, size_t len, size_t *eocd);
+/* Locates the central directory from the end record at p[e] (and the zip64 records); false
+ * if implausible. miniz false: as Python's zipfile (offsets relative to where the directory
+ * ends, so prepended bytes give a base); true: as PyTorch's reader (miniz), offsets absolute
+ * and the zip64 record only where the locator says. */
+bool zip_dir_find(const uint8_t *p, size_t len, size_t e, zip_dir *d, bool miniz);
+
+typedef enum { ZIP_CD_OK, ZIP_CD_LIMIT, ZIP_CD_BAD, ZIP_CD_TRUNCATED, ZIP_CD_NOMEM } zip_cd;
+/* Reads the central directory records of d (found in p[0, len)) into z (empty on entry):
+ * names, flags, method, CRC, sizes (zip64 extras applied), local header offsets (base
+ * applied). Stops at the first bad record: *bad is then its offset (ZIP_CD_NOMEM: the entry
+ * count asked for, SIZE_MAX for the names). Caller frees z with zip_free in every case. */
+zip_cd zip_cd_read(const uint8_t *p, size_t len, const zip_dir *d, zip_archive *z, size_t *bad);
+
+typedef enum {
+	ZIP_LFH_OK,
+	ZIP_LFH_MISSING,          /* no local header signature at e->lho */
+	ZIP_LFH_HEADER_PAST_END,  /* the header's name and extra run past the input */
+	ZIP_LFH_DATA_PAST_END,    /* the csize bytes of data run past the input */
+} zip_lfh;
+/* What the local header says (for the mismatch finding). */
+typedef struct zip_lfh_info {
+	const uint8_t *name;      /* local name bytes (borrowed) */
+	size_t nlen;
+	uint16_t flags, method;
+	uint64_t csize;
+	uint64_t doff;            /* where the data starts: lho + 30 + name + extra lengths */
+	const char *mismatch;     /* the first field that differs from the directory, or NULL */
+} zip_lfh_info;
+/* Reads e's local header in p[0, len) and compares it with the directory record; on
+ * ZIP_LFH_OK sets e->doff and e->readable. */
+zip_lfh zip_local_read(const uint8_t *p, size_t len, zip_entry *e, zip_lfh_info *li);
+#define ZIP_FLAG_ENCRYPTED 0x0001u  /* general-purpose flag bits */
+#define ZIP_FLAG_STRONG_ENC 0x0040u
+
+/* ---- the engine of the scan --------------------------------------------------------- */
+
 /* True if the central directory has an entry whose name ends with suffix (bids only). */
 bool zip_cd_has_suffix(const uint8_t *p, size_t len, const char *suffix);
 

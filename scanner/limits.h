@@ -69,4 +69,8 @@
 #define MS_MAX_JOBLIB_DTYPE_VALUES 4096u    /* values visited in one joblib dtype (shared tuples) */
 #define MS_MAX_JOBLIB_DTYPE_DEPTH 32u       /* nesting of fields in one joblib dtype */
 
+/* convert */
+#define MS_MAX_CONVERT_PKL     ((size_t)1 << 30) /* a zip checkpoint's data.pkl, decompressed */
+#define MS_MAX_CONVERT_BYTEORDER 16u        /* a zip checkpoint's byteorder record */
+
 #endif

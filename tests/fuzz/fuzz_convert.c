@@ -15,9 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char msg[512];
+	ms_error msg;
 	cv_plan plan = {0};
-	cv_plan_from_pickle(data, size, NULL, &plan, msg, sizeof msg);
+	cv_plan_from_pickle(data, size, NULL, &plan, &msg);
 	cv_plan_free(&plan);
 	if (size >= 16 && (data[0] == 'P' || data[0] == 0x80)) {
 		int fd = memfd_create("fuzz_convert", 0);
@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 			cv_source *s = NULL;
 			cv_src_opts o = {0};
-			if (cv_source_open(path, &o, &s, msg, sizeof msg) == MS_OK) cv_source_free(s);
+			if (cv_source_open(path, &o, &s, &msg) == MS_OK) cv_source_free(s);
 		}
 		close(fd);
 	}

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Copyright (c) 2026 The mscan authors */
 /* The converter: planner over real torch-saved pickles and hand-built value graphs, the
- * canonical safetensors header, sizes, a full convert + verify round trip with a flipped byte. */
+ * canonical safetensors header, sizes, a full convert + verify round trip with a flipped byte,
+ * cancellation and the error record. */
 #include "test.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,11 +24,11 @@ static const cv_tensor *t_find(const cv_plan *p, const char *name)
 static void test_plan_real_zip(void **state)
 {
 	(void)state;
-	char msg[512] = "";
+	ms_error msg;
 	cv_source *s = NULL;
 	cv_src_opts o = {0};
-	ms_err rc = cv_source_open("corpus/benign/conv_tx.pt", &o, &s, msg, sizeof msg);
-	if (rc != MS_OK) fprintf(stderr, "%s\n", msg);
+	ms_err rc = cv_source_open("corpus/benign/conv_tx.pt", &o, &s, &msg);
+	if (rc != MS_OK) fprintf(stderr, "%s\n", msg.message);
 	assert_int_equal(rc, MS_OK);
 	assert_string_equal(s->format, "torchzip");
 	assert_false(s->big_endian);
@@ -58,9 +61,9 @@ static void test_plan_real_zip(void **state)
 static void test_plan_real_legacy_dtypes(void **state)
 {
 	(void)state;
-	char msg[512] = "";
+	ms_error msg;
 	cv_source *s = NULL;
-	assert_int_equal(cv_source_open("corpus/benign/conv_dtypes_legacy.pt", NULL, &s, msg, sizeof msg), MS_OK);
+	assert_int_equal(cv_source_open("corpus/benign/conv_dtypes_legacy.pt", NULL, &s, &msg), MS_OK);
 	assert_string_equal(s->format, "torch-legacy");
 	const struct { const char *n; cv_dtype d; } want[] = {
 		{"f64", CV_F64}, {"f32", CV_F32}, {"f16", CV_F16}, {"bf16", CV_BF16}, {"i64", CV_I64},
@@ -108,23 +111,23 @@ static void test_plan_refuses_unknown_callables(void **state)
 	root.u.obj.kv.n = 2;
 	cv_plan p;
 	memset(&p, 0, sizeof p);
-	char msg[512];
-	assert_int_equal(cv_plan_build(&root, NULL, &p, msg, sizeof msg), MS_ERR_UNSUPPORTED);
-	assert_non_null(strstr(msg, "posix.system"));
+	ms_error msg;
+	assert_int_equal(cv_plan_build(&root, NULL, &p, &msg), MS_ERR_UNSUPPORTED);
+	assert_non_null(strstr(msg.message, "posix.system"));
 	cv_plan_free(&p);
 	/* a plain value is listed, not converted */
 	pv seven = {.kind = PV_INT};
 	seven.u.i = 7;
 	kv[1] = &seven;
 	memset(&p, 0, sizeof p);
-	assert_int_equal(cv_plan_build(&root, NULL, &p, msg, sizeof msg), MS_OK);
+	assert_int_equal(cv_plan_build(&root, NULL, &p, &msg), MS_OK);
 	assert_int_equal(p.nt, 0);
 	assert_int_equal(p.nskipped, 1);
 	assert_string_equal(p.skipped[0], "w");
 	cv_plan_free(&p);
 	/* not a dict at all */
 	memset(&p, 0, sizeof p);
-	assert_int_equal(cv_plan_build(&seven, NULL, &p, msg, sizeof msg), MS_ERR_UNSUPPORTED);
+	assert_int_equal(cv_plan_build(&seven, NULL, &p, &msg), MS_ERR_UNSUPPORTED);
 	cv_plan_free(&p);
 }
 
@@ -139,10 +142,10 @@ static void test_plan_bounds(void **state)
 		"cpuK\x04tQ" "K\x02K\x03\x85K\x01\x85\x89" "ccollections\nOrderedDict\n)RtRs.";
 	cv_plan p;
 	memset(&p, 0, sizeof p);
-	char msg[512] = "";
-	ms_err rc = cv_plan_from_pickle(pk, sizeof pk - 1, NULL, &p, msg, sizeof msg);
+	ms_error msg;
+	ms_err rc = cv_plan_from_pickle(pk, sizeof pk - 1, NULL, &p, &msg);
 	assert_int_equal(rc, MS_ERR_MALFORMED);
-	assert_non_null(strstr(msg, "reaches byte 20 of a 16-byte storage"));
+	assert_non_null(strstr(msg.message, "reaches byte 20 of a 16-byte storage"));
 	cv_plan_free(&p);
 }
 
@@ -152,8 +155,8 @@ static void test_header_canonical(void **state)
 	/* formats.md B.5: empty -> "{}" + 6 spaces; attn.0 F32 [1,2,3] -> N=64 with metadata none */
 	uint8_t *h = NULL;
 	size_t hl = 0;
-	char msg[256];
-	assert_int_equal(cv_st_layout(NULL, 0, NULL, 0, &h, &hl, msg, sizeof msg), MS_OK);
+	ms_error msg;
+	assert_int_equal(cv_st_layout(NULL, 0, NULL, 0, &h, &hl, &msg), MS_OK);
 	assert_int_equal(hl, 16);
 	assert_memory_equal(h, "\x08\0\0\0\0\0\0\0{}      ", 16);
 	free(h);
@@ -161,7 +164,7 @@ static void test_header_canonical(void **state)
 	cv_tensor t = {.name = (char *)"attn.0", .dtype = CV_F32, .ndim = 3, .shape = shape,
 	               .stride = stride, .numel = 6, .alias_of = -1};
 	cv_out_tensor ot = {.t = &t};
-	assert_int_equal(cv_st_layout(&ot, 1, NULL, 0, &h, &hl, msg, sizeof msg), MS_OK);
+	assert_int_equal(cv_st_layout(&ot, 1, NULL, 0, &h, &hl, &msg), MS_OK);
 	assert_int_equal(hl, 8 + 64);
 	assert_memory_equal(h + 8, "{\"attn.0\":{\"dtype\":\"F32\",\"shape\":[1,2,3],\"data_offsets\":[0,24]}}", 64);
 	free(h);
@@ -171,7 +174,7 @@ static void test_header_canonical(void **state)
 	cv_tensor b = {.name = (char *)"a\n", .dtype = CV_F16, .ndim = 1, .shape = s1, .stride = st1, .numel = 2};
 	cv_out_tensor two[2] = {{.t = &a}, {.t = &b}};
 	cv_kv meta[2] = {{(char *)"z", (char *)"1"}, {(char *)"format", (char *)"pt"}};
-	assert_int_equal(cv_st_layout(two, 2, meta, 2, &h, &hl, msg, sizeof msg), MS_OK);
+	assert_int_equal(cv_st_layout(two, 2, meta, 2, &h, &hl, &msg), MS_OK);
 	const char *want = "{\"__metadata__\":{\"format\":\"pt\",\"z\":\"1\"},\"a\\n\":{\"dtype\":\"F16\","
 	                   "\"shape\":[2],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"U8\",\"shape\":[2],"
 	                   "\"data_offsets\":[4,6]}}";
@@ -199,15 +202,16 @@ static void test_parse_size(void **state)
 static void test_convert_verify_roundtrip(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/mscan-test-convert-XXXXXX", out[256], msg[1024] = "";
+	char dir[] = "/tmp/mscan-test-convert-XXXXXX", out[256];
+	ms_error msg;
 	assert_non_null(mkdtemp(dir));
 	snprintf(out, sizeof out, "%s/tx.safetensors", dir);
-	ms_err rc = ms_convert("corpus/benign/conv_tx.pt", out, NULL, msg, sizeof msg);
-	if (rc != MS_OK) fprintf(stderr, "%s\n", msg);
+	ms_err rc = ms_convert("corpus/benign/conv_tx.pt", out, NULL, &msg);
+	if (rc != MS_OK) fprintf(stderr, "%s\n", msg.message);
 	assert_int_equal(rc, MS_OK);
-	assert_int_equal(ms_convert("corpus/benign/conv_tx.pt", out, NULL, msg, sizeof msg), MS_ERR_ARG);
-	assert_int_equal(ms_verify(out, "corpus/benign/conv_tx.pt", MS_DEVICE_CPU, NULL, msg, sizeof msg), MS_OK);
-	assert_int_equal(ms_verify(out, "corpus/benign/conv_tx.pt", MS_DEVICE_AUTO, NULL, msg, sizeof msg), MS_OK);
+	assert_int_equal(ms_convert("corpus/benign/conv_tx.pt", out, NULL, &msg), MS_ERR_ARG);
+	assert_int_equal(ms_verify(out, "corpus/benign/conv_tx.pt", MS_DEVICE_CPU, NULL, &msg), MS_OK);
+	assert_int_equal(ms_verify(out, "corpus/benign/conv_tx.pt", MS_DEVICE_AUTO, NULL, &msg), MS_OK);
 	/* flip one bit of the last tensor byte */
 	int fd = open(out, O_RDWR);
 	assert_true(fd >= 0);
@@ -218,10 +222,65 @@ static void test_convert_verify_roundtrip(void **state)
 	b ^= 0x40;
 	assert_int_equal(pwrite(fd, &b, 1, st.st_size - 1), 1);
 	close(fd);
-	assert_int_equal(ms_verify(out, "corpus/benign/conv_tx.pt", MS_DEVICE_CPU, NULL, msg, sizeof msg),
+	assert_int_equal(ms_verify(out, "corpus/benign/conv_tx.pt", MS_DEVICE_CPU, NULL, &msg),
 	                 MS_ERR_MISMATCH);
-	assert_non_null(strstr(msg, "differs: original 0x"));
+	assert_non_null(strstr(msg.message, "differs: original 0x"));
 	unlink(out);
+	rmdir(dir);
+}
+
+/* The progress callback of a conversion that its caller cancels halfway (as a signal
+ * handler would: one store to the flag). */
+static volatile sig_atomic_t t_cancel;
+
+static void t_cancel_on_progress(void *ud, const char *stage, uint64_t done, uint64_t total)
+{
+	(void)ud, (void)stage, (void)done, (void)total;
+	t_cancel = 1;
+}
+
+static bool t_dir_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *e;
+	bool empty = true;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = false;
+	closedir(d);
+	return empty;
+}
+
+/* ms_convert_opts.cancel: a conversion cancelled before or while writing stops with
+ * "interrupted", leaving nothing (no OUTPUT, no temporary) in the destination folder. */
+static void test_convert_cancel(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/mscan-test-cancel-XXXXXX", out[256];
+	t_cancel = 1;
+	ms_convert_opts o = {.cancel = &t_cancel};
+	ms_error e;
+	assert_non_null(mkdtemp(dir));
+	snprintf(out, sizeof out, "%s/tx.safetensors", dir);
+	assert_int_equal(ms_convert("corpus/benign/conv_tx.pt", out, &o, &e), MS_ERR_IO);
+	assert_int_equal(e.code, MS_ERR_IO);
+	assert_string_equal(e.message, "interrupted");
+	assert_true(t_dir_empty(dir));
+	t_cancel = 0;
+	o.progress = t_cancel_on_progress;
+	assert_int_equal(ms_convert("corpus/benign/conv_tx.pt", out, &o, NULL), MS_ERR_IO);
+	assert_true(t_cancel);
+	assert_true(t_dir_empty(dir));
+	t_cancel = 0;
+	o.progress = NULL;
+	assert_int_equal(ms_convert("corpus/benign/conv_tx.pt", out, &o, &e), MS_OK);
+	assert_int_equal(e.code, MS_OK);
+	unlink(out);
+	/* The record names the file that failed. */
+	assert_int_equal(ms_convert("corpus/no-such.pt", out, NULL, &e), MS_ERR_IO);
+	assert_string_equal(e.file, "corpus/no-such.pt");
+	assert_non_null(strstr(e.message, "corpus/no-such.pt: "));
+	assert_true(t_dir_empty(dir));
 	rmdir(dir);
 }
 
@@ -235,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_header_canonical),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_convert_verify_roundtrip),
+		cmocka_unit_test(test_convert_cancel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
